@@ -1,0 +1,359 @@
+//! Compiled conditions: evaluation against a lead, and the one-line explanation
+//! of why a condition held.
+
+use std::fmt::Write as _;
+
+use crate::email;
+use crate::lead::{Answer, Lead};
+use crate::raw::Op;
+use crate::text::words;
+
+#[derive(Debug, Clone)]
+pub(crate) enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Test(Test),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Test {
+    pub subject: Subject,
+    pub op: Op,
+    pub check: Check,
+}
+
+/// What a test looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Field(u16),
+    Fact(Fact),
+}
+
+/// Facts derived from the answers and the context, never typed by the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fact {
+    EmailDomain,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    UtmTerm,
+    UtmContent,
+    ReferrerDomain,
+    PagesSeen,
+    /// Only in routes: the verdict is known by then.
+    Score,
+    Grade,
+    Qualified,
+}
+
+impl Fact {
+    pub const ALL: [(&'static str, Fact); 11] = [
+        ("email_domain", Fact::EmailDomain),
+        ("utm_source", Fact::UtmSource),
+        ("utm_medium", Fact::UtmMedium),
+        ("utm_campaign", Fact::UtmCampaign),
+        ("utm_term", Fact::UtmTerm),
+        ("utm_content", Fact::UtmContent),
+        ("referrer_domain", Fact::ReferrerDomain),
+        ("pages_seen", Fact::PagesSeen),
+        ("score", Fact::Score),
+        ("grade", Fact::Grade),
+        ("qualified", Fact::Qualified),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Fact::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    pub fn route_only(self) -> bool {
+        matches!(self, Fact::Score | Fact::Grade | Fact::Qualified)
+    }
+}
+
+/// The operand of a test, already in the form evaluation compares against.
+#[derive(Debug, Clone)]
+pub(crate) enum Check {
+    /// Lowercased text (for `equals`/`not_equals` on text and lists).
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    /// Sorted, deduplicated lowercased texts (for `in`/`not_in`).
+    Texts(Vec<String>),
+    /// Sorted, deduplicated integers.
+    Ints(Vec<i64>),
+    Range(i64, i64),
+    /// Phrases as token lists; a phrase matches as consecutive whole words.
+    Words(Vec<Vec<String>>),
+    /// Normalized domains; a domain also matches its subdomains.
+    Domains(Vec<String>),
+    None,
+}
+
+/// Tracks what an evaluation could not decide on its own.
+#[derive(Debug, Default)]
+pub(crate) struct Trace {
+    /// Email-list checks made without the lists (the widget's build).
+    pub deferred_lists: bool,
+}
+
+impl Cond {
+    pub fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
+        match self {
+            Cond::All(cs) => cs.iter().all(|c| c.eval(lead, trace)),
+            Cond::Any(cs) => cs.iter().any(|c| c.eval(lead, trace)),
+            Cond::Not(c) => !c.eval(lead, trace),
+            Cond::Test(t) => t.eval(lead, trace),
+        }
+    }
+
+    /// Why this condition holds for `lead`, in one line. Call only when it holds.
+    pub fn explain(&self, lead: &Lead, out: &mut String) {
+        let mut trace = Trace::default();
+        match self {
+            Cond::All(cs) => {
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" and ");
+                    }
+                    c.explain(lead, out);
+                }
+            }
+            Cond::Any(cs) => {
+                if let Some(c) = cs.iter().find(|c| c.eval(lead, &mut trace)) {
+                    c.explain(lead, out);
+                }
+            }
+            Cond::Not(c) => {
+                out.push_str("not (");
+                c.describe(lead, out);
+                out.push(')');
+            }
+            Cond::Test(t) => t.describe(lead, out),
+        }
+    }
+
+    /// What the condition tests, whether or not it holds.
+    fn describe(&self, lead: &Lead, out: &mut String) {
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => {
+                let join = if matches!(self, Cond::All(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(join);
+                    }
+                    c.describe(lead, out);
+                }
+            }
+            Cond::Not(c) => {
+                out.push_str("not (");
+                c.describe(lead, out);
+                out.push(')');
+            }
+            Cond::Test(t) => t.describe(lead, out),
+        }
+    }
+}
+
+impl Test {
+    fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
+        let answer = lead.subject(self.subject);
+        if matches!(answer, Answer::Missing) {
+            return self.op == Op::Absent;
+        }
+        match (&self.check, self.op, answer) {
+            (_, Op::Present, _) => true,
+            (_, Op::Absent, _) => false,
+            (Check::Text(v), Op::Equals, Answer::Text(t)) => t.lower == *v,
+            (Check::Text(v), Op::NotEquals, Answer::Text(t)) => t.lower != *v,
+            (Check::Text(v), Op::Equals, Answer::List(l)) => l.iter().any(|x| x.lower == *v),
+            (Check::Text(v), Op::NotEquals, Answer::List(l)) => l.iter().all(|x| x.lower != *v),
+            (Check::Int(v), Op::Equals, Answer::Int(i)) => i == v,
+            (Check::Int(v), Op::NotEquals, Answer::Int(i)) => i != v,
+            (Check::Bool(v), Op::Equals, Answer::Bool(b)) => b == v,
+            (Check::Bool(v), Op::NotEquals, Answer::Bool(b)) => b != v,
+            (Check::Texts(vs), Op::In, Answer::Text(t)) => contains(vs, &t.lower),
+            (Check::Texts(vs), Op::NotIn, Answer::Text(t)) => !contains(vs, &t.lower),
+            (Check::Texts(vs), Op::In, Answer::List(l)) => l.iter().any(|x| contains(vs, &x.lower)),
+            (Check::Texts(vs), Op::NotIn, Answer::List(l)) => {
+                !l.iter().any(|x| contains(vs, &x.lower))
+            }
+            (Check::Ints(vs), Op::In, Answer::Int(i)) => vs.binary_search(i).is_ok(),
+            (Check::Ints(vs), Op::NotIn, Answer::Int(i)) => vs.binary_search(i).is_err(),
+            (Check::Range(lo, hi), Op::Between, Answer::Int(i)) => lo <= i && i <= hi,
+            (Check::Int(v), Op::AtLeast, Answer::Int(i)) => i >= v,
+            (Check::Int(v), Op::AtMost, Answer::Int(i)) => i <= v,
+            (Check::Int(v), Op::GreaterThan, Answer::Int(i)) => i > v,
+            (Check::Int(v), Op::LessThan, Answer::Int(i)) => i < v,
+            (Check::Words(phrases), Op::ContainsWord, Answer::Text(t)) => {
+                has_phrase(&t.lower, phrases)
+            }
+            (Check::Domains(ds), Op::DomainMatches, Answer::Text(t)) => {
+                domain_of(self.subject, &t.lower).is_some_and(|d| domain_matches(d, ds))
+            }
+            (_, Op::FreeEmail | Op::DisposableEmail | Op::BusinessEmail, Answer::Text(t)) => {
+                let Some(domain) = domain_of(self.subject, &t.lower) else {
+                    return false;
+                };
+                match email::classify(domain) {
+                    Some(class) => match self.op {
+                        Op::FreeEmail => class.free,
+                        Op::DisposableEmail => class.disposable,
+                        _ => !class.free && !class.disposable,
+                    },
+                    None => {
+                        // Without the lists every domain looks like a business
+                        // domain; the verdict says so by being provisional.
+                        trace.deferred_lists = true;
+                        self.op == Op::BusinessEmail
+                    }
+                }
+            }
+            // Compile rejects every other pairing; a value of the wrong type
+            // (impossible after field validation) simply does not match.
+            _ => false,
+        }
+    }
+
+    fn describe(&self, lead: &Lead, out: &mut String) {
+        let name = lead.subject_name(self.subject);
+        let answer = lead.subject(self.subject);
+        let _ = write!(out, "{name} ");
+        match answer {
+            Answer::Missing => out.push_str("is empty"),
+            Answer::Text(t) => {
+                let _ = write!(out, "{:?}", clip(&t.raw));
+            }
+            Answer::Int(i) => {
+                let _ = write!(out, "= {i}");
+            }
+            Answer::Bool(b) => {
+                let _ = write!(out, "= {b}");
+            }
+            Answer::List(l) => {
+                out.push('[');
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&x.raw);
+                }
+                out.push(']');
+            }
+        }
+        if matches!(self.op, Op::Present | Op::Absent) && !matches!(answer, Answer::Missing) {
+            return;
+        }
+        if matches!(self.op, Op::Absent) {
+            return;
+        }
+        out.push_str(", ");
+        out.push_str(match self.op {
+            Op::Equals => "equals ",
+            Op::NotEquals => "not equal to ",
+            Op::In => "one of ",
+            Op::NotIn => "none of ",
+            Op::Between => "between ",
+            Op::AtLeast => "at least ",
+            Op::AtMost => "at most ",
+            Op::GreaterThan => "more than ",
+            Op::LessThan => "less than ",
+            Op::ContainsWord => "contains a word of ",
+            Op::DomainMatches => "domain in ",
+            Op::FreeEmail => "a free-mail provider",
+            Op::DisposableEmail => "a disposable-mail provider",
+            Op::BusinessEmail => "a business domain",
+            Op::Present | Op::Absent => "",
+        });
+        match &self.check {
+            Check::Text(v) => out.push_str(v),
+            Check::Int(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Check::Bool(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Check::Texts(vs) | Check::Domains(vs) => list(out, vs.iter().map(String::as_str)),
+            Check::Ints(vs) => list(out, vs.iter().map(i64::to_string)),
+            Check::Range(lo, hi) => {
+                let _ = write!(out, "{lo} and {hi}");
+            }
+            Check::Words(ps) => list(out, ps.iter().map(|p| p.join(" "))),
+            Check::None => {}
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut c: String = s.chars().take(MAX).collect();
+        c.push('…');
+        c
+    }
+}
+
+fn list<S: AsRef<str>>(out: &mut String, items: impl Iterator<Item = S>) {
+    const MAX: usize = 8;
+    out.push('[');
+    let mut n = 0;
+    for (i, s) in items.enumerate() {
+        if i < MAX {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(s.as_ref());
+        }
+        n = i + 1;
+    }
+    if n > MAX {
+        let _ = write!(out, ", … {} more", n - MAX);
+    }
+    out.push(']');
+}
+
+/// Membership in a sorted list; short lists are scanned, which is faster.
+fn contains(sorted: &[String], x: &str) -> bool {
+    if sorted.len() <= 8 {
+        sorted.iter().any(|s| s == x)
+    } else {
+        sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
+    }
+}
+
+/// The domain part when the subject is an email field; a domain fact is one already.
+fn domain_of(subject: Subject, lower: &str) -> Option<&str> {
+    match subject {
+        Subject::Fact(_) => Some(lower),
+        Subject::Field(_) => lower.rsplit_once('@').map(|(_, d)| d),
+    }
+}
+
+pub(crate) fn domain_matches(domain: &str, domains: &[String]) -> bool {
+    domains.iter().any(|d| {
+        domain == d
+            || (domain.len() > d.len()
+                && domain.ends_with(d.as_str())
+                && domain.as_bytes().get(domain.len() - d.len() - 1) == Some(&b'.'))
+    })
+}
+
+fn has_phrase(lower: &str, phrases: &[Vec<String>]) -> bool {
+    // One pass over the words: a phrase matches when its words appear in a row.
+    let toks: Vec<&str> = words(lower).collect();
+    phrases.iter().any(|p| match p.as_slice() {
+        [single] => toks.iter().any(|t| t == single),
+        many => toks
+            .windows(many.len())
+            .any(|w| w.iter().zip(many).all(|(a, b)| a == b)),
+    })
+}

@@ -1,0 +1,128 @@
+//! `evaluate`: one submission against one playbook, to a `Decision` with reasons.
+
+use crate::condition::Trace;
+use crate::fields;
+use crate::lead::{Answer, Lead, Text};
+use crate::playbook::Playbook;
+use crate::route;
+use crate::wire::{Decision, Reason, Submission};
+
+/// The score part of a verdict: what every evaluation computes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Score {
+    pub score: i32,
+    /// Index into the grades of the playbook.
+    grade: usize,
+    pub qualified: bool,
+    /// Index of the first knock-out rule that held.
+    knockout: Option<usize>,
+    /// Indexes of the rules that held, in playbook order.
+    fired: Vec<usize>,
+    deferred_lists: bool,
+}
+
+impl Playbook {
+    /// Validates, scores, grades and routes one submission. Never panics.
+    pub fn evaluate(&self, submission: &Submission) -> Decision {
+        let lang = self.resolve_locale(submission.locale.as_deref());
+        let (answers, field_errors) = fields::validate(self, submission, lang);
+        let mut lead = Lead::new(self, answers, &submission.context);
+        let valid = field_errors.is_empty();
+        let s = self.score_lead(&lead, valid);
+
+        let reasons = s
+            .fired
+            .iter()
+            .filter_map(|&i| self.rules.get(i))
+            .map(|rule| {
+                let mut because = String::new();
+                rule.when.explain(&lead, &mut because);
+                Reason {
+                    rule: rule.id.clone(),
+                    points: rule.points,
+                    knockout: rule.knockout,
+                    description: rule.description.clone(),
+                    because,
+                }
+            })
+            .collect();
+        let grade = self
+            .grades
+            .get(s.grade)
+            .map(|g| g.grade.clone())
+            .unwrap_or_default();
+        let knocked_out = s
+            .knockout
+            .and_then(|i| self.rules.get(i))
+            .map(|r| r.id.clone());
+
+        let route = if valid && knocked_out.is_none() {
+            lead.score = Answer::Int(i64::from(s.score));
+            lead.grade = Answer::Text(Text::new(grade.clone()));
+            lead.qualified = Answer::Bool(s.qualified);
+            route::choose(self, &lead)
+        } else {
+            None
+        };
+        let mut deferred = Vec::new();
+        if s.deferred_lists {
+            deferred.push("email_lists".to_owned());
+        }
+        Decision {
+            version: self.version.clone(),
+            valid,
+            field_errors,
+            score: s.score,
+            sla_minutes: self.sla_minutes.get(&grade).copied(),
+            grade,
+            qualified: s.qualified,
+            knocked_out,
+            reasons,
+            route,
+            provisional: self.provisional || s.deferred_lists,
+            deferred,
+        }
+    }
+
+    /// Score, grade and qualification only: the hot path `evaluate` starts
+    /// with, exposed for bulk work (backtests, benchmarks).
+    pub fn score(&self, submission: &Submission) -> Score {
+        let lang = self.resolve_locale(submission.locale.as_deref());
+        let (answers, errors) = fields::validate(self, submission, lang);
+        let lead = Lead::new(self, answers, &submission.context);
+        self.score_lead(&lead, errors.is_empty())
+    }
+
+    fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
+        let mut trace = Trace::default();
+        let mut total: i64 = 0;
+        let mut fired = Vec::new();
+        let mut knockout = None;
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.when.eval(lead, &mut trace) {
+                total += i64::from(rule.points);
+                fired.push(i);
+                if rule.knockout && knockout.is_none() {
+                    knockout = Some(i);
+                }
+            }
+        }
+        // Compile bounds the sum of points to i32, so this never saturates.
+        let score = i32::try_from(total).unwrap_or(if total < 0 { i32::MIN } else { i32::MAX });
+        let grade = self
+            .grades
+            .iter()
+            .position(|g| i64::from(score) >= g.min_score)
+            .unwrap_or(self.grades.len().saturating_sub(1));
+        let qualified =
+            valid && knockout.is_none() && self.grades.get(grade).is_some_and(|g| g.qualified);
+        Score {
+            score,
+            grade,
+            qualified,
+            knockout,
+            fired,
+            deferred_lists: trace.deferred_lists,
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Reading a playbook's text: every unknown key is reported at once with its
+//! path and the key it probably meant, before serde sees the document.
+
+use serde_json::Value as Json;
+
+use crate::problem::{Problem, Problems, Report};
+use crate::raw::RawPlaybook;
+
+const TOP: &[&str] = &[
+    "id",
+    "name",
+    "default_locale",
+    "allowed_origins",
+    "text",
+    "fields",
+    "steps",
+    "rules",
+    "grades",
+    "reps",
+    "teams",
+    "routes",
+    "sla",
+    "published",
+];
+const TEXT: &[&str] = &[
+    "title",
+    "intro",
+    "submit",
+    "next",
+    "back",
+    "thank_you",
+    "qualified",
+    "knocked_out",
+    "book_meeting",
+];
+const FIELD: &[&str] = &[
+    "id",
+    "kind",
+    "label",
+    "required",
+    "help",
+    "placeholder",
+    "options",
+    "min",
+    "max",
+    "max_length",
+    "param",
+];
+const OPTION: &[&str] = &["value", "label"];
+const STEP: &[&str] = &["id", "title", "fields"];
+const RULE: &[&str] = &[
+    "id",
+    "description",
+    "points",
+    "knockout",
+    "visibility",
+    "when",
+];
+const COND: &[&str] = &["all", "any", "not", "field", "fact", "op", "value"];
+const GRADE: &[&str] = &["grade", "min_score", "qualified"];
+const REP: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "webhook_url",
+    "slack_webhook_url",
+    "booking_url",
+    "weight",
+    "active",
+];
+const TEAM: &[&str] = &["id", "name", "reps"];
+const ROUTE: &[&str] = &["id", "description", "when", "team", "rep"];
+const SLA: &[&str] = &["minutes", "escalate_to"];
+const PUBLISHED: &[&str] = &["version", "edge_rules_removed"];
+
+pub(crate) fn parse_json(src: &str) -> Result<RawPlaybook, Problems> {
+    let doc: Json = serde_json::from_str(src).map_err(|e| {
+        one(
+            "",
+            format!("not valid JSON: {e}"),
+            Some("check the line and column named"),
+        )
+    })?;
+    from_document(doc)
+}
+
+#[cfg(feature = "toml")]
+pub(crate) fn parse_toml(src: &str) -> Result<RawPlaybook, Problems> {
+    let doc: Json = toml::from_str(src).map_err(|e| {
+        let msg = e.message().to_owned();
+        let at = e
+            .span()
+            .map(|s| {
+                let line = src.get(..s.start).map_or(0, |p| p.matches('\n').count()) + 1;
+                format!("line {line}")
+            })
+            .unwrap_or_default();
+        one(&at, format!("not valid TOML: {msg}"), None)
+    })?;
+    from_document(doc)
+}
+
+fn one(path: &str, message: String, hint: Option<&str>) -> Problems {
+    Problems(vec![Problem {
+        path: path.to_owned(),
+        message,
+        hint: hint.map(str::to_owned),
+    }])
+}
+
+/// Checks keys everywhere, then lets serde build the typed playbook.
+pub(crate) fn from_document(doc: Json) -> Result<RawPlaybook, Problems> {
+    let mut r = Report::default();
+    walk_keys(&mut r, &doc);
+    if !r.problems.is_empty() {
+        return Err(Problems(r.problems));
+    }
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        one(&path, e.into_inner().to_string(), None)
+    })
+}
+
+fn keys(r: &mut Report, path: &str, v: &Json, known: &[&str]) {
+    if let Json::Object(m) = v {
+        for k in m.keys() {
+            if !known.contains(&k.as_str()) {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                r.unknown(at, format!("unknown key `{k}`"), k, known.iter().copied());
+            }
+        }
+    }
+}
+
+fn each<'a>(v: &'a Json, key: &str) -> impl Iterator<Item = (usize, &'a Json)> {
+    v.get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
+fn walk_keys(r: &mut Report, doc: &Json) {
+    keys(r, "", doc, TOP);
+    if let Some(Json::Object(text)) = doc.get("text") {
+        for (loc, t) in text {
+            keys(r, &format!("text.{loc}"), t, TEXT);
+        }
+    }
+    for (i, f) in each(doc, "fields") {
+        let p = format!("fields[{i}]");
+        keys(r, &p, f, FIELD);
+        for (j, o) in each(f, "options") {
+            keys(r, &format!("{p}.options[{j}]"), o, OPTION);
+        }
+    }
+    for (i, s) in each(doc, "steps") {
+        keys(r, &format!("steps[{i}]"), s, STEP);
+    }
+    for (i, rule) in each(doc, "rules") {
+        let p = format!("rules[{i}]");
+        keys(r, &p, rule, RULE);
+        if let Some(w) = rule.get("when") {
+            cond_keys(r, &format!("{p}.when"), w, 0);
+        }
+    }
+    for (i, g) in each(doc, "grades") {
+        keys(r, &format!("grades[{i}]"), g, GRADE);
+    }
+    for (i, x) in each(doc, "reps") {
+        keys(r, &format!("reps[{i}]"), x, REP);
+    }
+    for (i, t) in each(doc, "teams") {
+        keys(r, &format!("teams[{i}]"), t, TEAM);
+    }
+    for (i, route) in each(doc, "routes") {
+        let p = format!("routes[{i}]");
+        keys(r, &p, route, ROUTE);
+        if let Some(w) = route.get("when") {
+            cond_keys(r, &format!("{p}.when"), w, 0);
+        }
+    }
+    if let Some(s) = doc.get("sla") {
+        keys(r, "sla", s, SLA);
+    }
+    if let Some(p) = doc.get("published") {
+        keys(r, "published", p, PUBLISHED);
+    }
+}
+
+/// Deeper than this is no condition a person wrote; it would only exhaust the stack.
+const MAX_DEPTH: u32 = 32;
+
+fn cond_keys(r: &mut Report, path: &str, c: &Json, depth: u32) {
+    if depth > MAX_DEPTH {
+        r.add(
+            path,
+            format!("conditions nest deeper than {MAX_DEPTH} levels"),
+        );
+        return;
+    }
+    keys(r, path, c, COND);
+    for key in ["all", "any"] {
+        for (i, sub) in each(c, key) {
+            cond_keys(r, &format!("{path}.{key}[{i}]"), sub, depth + 1);
+        }
+    }
+    if let Some(n) = c.get("not") {
+        cond_keys(r, &format!("{path}.not"), n, depth + 1);
+    }
+}

@@ -1,0 +1,45 @@
+//! Baton's ICP rules engine.
+//!
+//! One playbook (`icp.toml`) that marketing and sales agree on becomes a
+//! checked [`Playbook`]; [`Playbook::evaluate`] turns a visitor's
+//! [`Submission`] into a [`Decision`] with field errors, score, grade, the
+//! reasons behind them and the route to a rep.
+//!
+//! This crate does no IO and holds no clock or randomness: the same bytes in
+//! give the same verdict natively, in the browser (the widget) and in the
+//! Cloudflare Worker (the edge). It must never depend on `web-sys` or `worker`.
+
+mod compile;
+mod condition;
+mod email;
+mod evaluate;
+mod fields;
+mod keys;
+mod lead;
+mod messages;
+mod playbook;
+mod problem;
+mod public;
+pub mod raw;
+mod route;
+mod text;
+mod version;
+pub mod wire;
+
+#[cfg(feature = "toml")]
+pub use compile::parse_toml;
+pub use compile::{compile, compile_published, parse_json};
+pub use email::{classify, DomainClass};
+pub use evaluate::Score;
+pub use playbook::{Field, Playbook, Rep};
+pub use problem::{closest, Problem, Problems};
+pub use raw::RawPlaybook;
+pub use route::pick;
+pub use version::{canonical_json, hash};
+pub use wire::{Claimed, Decision, LeadPost, Submission, Value};
+
+/// JSON Schema of `icp.toml` for editors (Taplo, VS Code "Even Better TOML").
+#[cfg(feature = "schema")]
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(raw::RawPlaybook)).unwrap_or_default()
+}

@@ -1,0 +1,407 @@
+//! The playbook as people write it (`icp.toml`), before any checking.
+//!
+//! Every struct denies unknown keys so a typo is a problem with a path, never a
+//! silently ignored setting. Optional keys are skipped when empty so the
+//! canonical form (see `version.rs`) does not depend on how a file spelled defaults.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Text in one or more locales: `"Work email"` or `{ en = "Work email", de = "…" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum Localized {
+    /// The same text in every locale.
+    One(String),
+    /// Locale code to text; the playbook's default locale is the fallback.
+    Many(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text for `locale`, falling back to `default_locale`, then to any text.
+    pub fn get<'a>(&'a self, locale: &str, default_locale: &str) -> &'a str {
+        match self {
+            Localized::One(s) => s,
+            Localized::Many(m) => m
+                .get(locale)
+                .or_else(|| m.get(default_locale))
+                .or_else(|| m.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// The Ideal Customer Profile playbook: the one rulebook marketing and sales share.
+pub struct RawPlaybook {
+    /// The form id used in embed tags and API paths (`data-form="demo"`).
+    pub id: String,
+    /// A human name for the playbook, shown in reports.
+    pub name: String,
+    /// The locale used when a visitor's locale has no text.
+    #[serde(default = "default_locale")]
+    pub default_locale: String,
+    /// Origins allowed to embed the form and post leads (`https://www.example.com`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+    /// User-facing strings per locale.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub text: BTreeMap<String, RawText>,
+    /// The questions the form asks, in order.
+    pub fields: Vec<RawField>,
+    /// Optional steps of a multi-step form; each names the fields it shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<RawStep>,
+    /// Scoring rules; every rule whose condition holds adds its points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RawRule>,
+    /// Grades from the highest threshold down; the last has no threshold.
+    pub grades: Vec<RawGrade>,
+    /// Sales reps who receive leads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reps: Vec<RawRep>,
+    /// Teams of reps that share leads by weighted round robin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<RawTeam>,
+    /// Ordered routes; the first that matches wins; the last must match everything.
+    pub routes: Vec<RawRoute>,
+    /// Follow-up deadlines sales commits to.
+    #[serde(default, skip_serializing_if = "RawSla::is_empty")]
+    pub sla: RawSla,
+    /// Set only on the public copy the edge serves to browsers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+}
+
+fn default_locale() -> String {
+    "en".to_owned()
+}
+
+/// Marks a public copy: the version of the full playbook it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    /// Version hash of the full playbook.
+    pub version: String,
+    /// How many edge-only rules were left out; verdicts are provisional when any were.
+    pub edge_rules_removed: u32,
+}
+
+/// User-facing strings of one locale. `{rep}`, `{team}` and `{sla}` are filled in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intro: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back: Option<String>,
+    /// Shown to leads that are not (yet) qualified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thank_you: Option<String>,
+    /// Shown to qualified leads, e.g. "{rep} from {team} will contact you within {sla}".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<String>,
+    /// Shown, politely, to knocked-out leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knocked_out: Option<String>,
+    /// Label of the booking link offered to qualified leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book_meeting: Option<String>,
+}
+
+/// What kind of answer a field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Email,
+    Phone,
+    Number,
+    Select,
+    Multiselect,
+    Checkbox,
+    Consent,
+    Hidden,
+}
+
+impl FieldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Email => "email",
+            FieldKind::Phone => "phone",
+            FieldKind::Number => "number",
+            FieldKind::Select => "select",
+            FieldKind::Multiselect => "multiselect",
+            FieldKind::Checkbox => "checkbox",
+            FieldKind::Consent => "consent",
+            FieldKind::Hidden => "hidden",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// One question of the form.
+pub struct RawField {
+    pub id: String,
+    pub kind: FieldKind,
+    pub label: Localized,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Localized>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<Localized>,
+    /// Choices of a `select` or `multiselect`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<RawOption>,
+    /// Smallest accepted `number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    /// Largest accepted `number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// Longest accepted text, in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// For `hidden` fields: the page URL query parameter that fills it (`gclid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawOption {
+    pub value: String,
+    pub label: Localized,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Localized>,
+    pub fields: Vec<String>,
+}
+
+/// Who may see a rule: everyone (the browser evaluates it) or only the edge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Left out of the public playbook: private lists stay private.
+    Edge,
+}
+
+fn is_public(v: &Visibility) -> bool {
+    *v == Visibility::Public
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// A scoring rule: when its condition holds, the lead gets its points.
+pub struct RawRule {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub points: i32,
+    /// A knock-out disqualifies the lead whatever its score.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub knockout: bool,
+    #[serde(default, skip_serializing_if = "is_public")]
+    pub visibility: Visibility,
+    pub when: RawCondition,
+}
+
+/// A condition: exactly one of `all`, `any`, `not`, or a leaf test
+/// (`field` or `fact`, with `op` and, for most operators, `value`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<RawCondition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<RawCondition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<RawCondition>>,
+    /// A form field id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A derived fact: `email_domain`, `utm_source`, `utm_medium`, `utm_campaign`,
+    /// `utm_term`, `utm_content`, `referrer_domain`, `pages_seen`; in routes also
+    /// `score`, `grade`, `qualified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<Op>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
+    pub value: Option<serde_json::Value>,
+}
+
+/// Leaf operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Equals,
+    NotEquals,
+    In,
+    NotIn,
+    Between,
+    AtLeast,
+    AtMost,
+    GreaterThan,
+    LessThan,
+    ContainsWord,
+    DomainMatches,
+    FreeEmail,
+    DisposableEmail,
+    BusinessEmail,
+    Present,
+    Absent,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Equals => "equals",
+            Op::NotEquals => "not_equals",
+            Op::In => "in",
+            Op::NotIn => "not_in",
+            Op::Between => "between",
+            Op::AtLeast => "at_least",
+            Op::AtMost => "at_most",
+            Op::GreaterThan => "greater_than",
+            Op::LessThan => "less_than",
+            Op::ContainsWord => "contains_word",
+            Op::DomainMatches => "domain_matches",
+            Op::FreeEmail => "free_email",
+            Op::DisposableEmail => "disposable_email",
+            Op::BusinessEmail => "business_email",
+            Op::Present => "present",
+            Op::Absent => "absent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// A grade threshold; grades are listed from the highest threshold down.
+pub struct RawGrade {
+    pub grade: String,
+    /// Lowest score of this grade; the last grade has none and takes the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<i32>,
+    /// Leads of this grade are Marketing Qualified Leads.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub qualified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawRep {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Leads are POSTed here, signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_webhook_url: Option<String>,
+    /// Offered to qualified visitors to book a meeting on the spot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_url: Option<String>,
+    /// Share of the team's leads relative to teammates.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: u32,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+fn is_one(w: &u32) -> bool {
+    *w == 1
+}
+fn yes() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    pub id: String,
+    pub name: String,
+    /// Rep ids; leads rotate among the active ones by weight.
+    pub reps: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// A route: leads matching `when` go to `team` or `rep`. No `when` matches everything.
+pub struct RawRoute {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<RawCondition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rep: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// Minutes to first touch per grade, and who hears about a missed deadline.
+pub struct RawSla {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub minutes: BTreeMap<String, u32>,
+    /// A rep id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_to: Option<String>,
+}
+
+impl RawSla {
+    fn is_empty(&self) -> bool {
+        self.minutes.is_empty() && self.escalate_to.is_none()
+    }
+}

@@ -1,0 +1,114 @@
+//! Routing choice: which route a lead takes and which reps may receive it, and
+//! the weighted round-robin pick the edge makes with its own counter.
+
+use crate::condition::Trace;
+use crate::lead::Lead;
+use crate::playbook::{Playbook, Target};
+use crate::wire::{Candidate, RouteChoice};
+
+pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
+    let mut trace = Trace::default();
+    let route = playbook
+        .routes
+        .iter()
+        .find(|r| r.when.as_ref().is_none_or(|c| c.eval(lead, &mut trace)))?;
+    let because = match &route.when {
+        None => "no earlier route matched; this is the fallback".to_owned(),
+        Some(c) => {
+            let mut s = String::new();
+            c.explain(lead, &mut s);
+            s
+        }
+    };
+    let candidate = |i: u16| {
+        playbook.reps.get(usize::from(i)).map(|r| Candidate {
+            rep: r.id.clone(),
+            name: r.name.clone(),
+            weight: r.weight,
+            booking_url: r.booking_url.clone(),
+        })
+    };
+    let (team, team_name, candidates) = match route.target {
+        Target::Team(t) => {
+            let team = playbook.teams.get(usize::from(t))?;
+            let reps = team
+                .reps
+                .iter()
+                .filter(|&&i| {
+                    playbook
+                        .reps
+                        .get(usize::from(i))
+                        .is_some_and(|r| r.active && r.weight > 0)
+                })
+                .filter_map(|&i| candidate(i))
+                .collect();
+            (Some(team.id.clone()), Some(team.name.clone()), reps)
+        }
+        Target::Rep(i) => (None, None, candidate(i).into_iter().collect()),
+    };
+    Some(RouteChoice {
+        route: route.id.clone(),
+        team,
+        team_name,
+        candidates,
+        because,
+    })
+}
+
+/// Weighted round robin: the `turn`-th lead of a team goes to this rep.
+/// Over any `sum(weights)` consecutive turns each rep gets exactly its weight,
+/// interleaved (smooth weighted round robin, as nginx spreads upstreams) so a
+/// heavy rep never gets a long streak.
+pub fn pick(candidates: &[Candidate], turn: u64) -> Option<&Candidate> {
+    let total: u64 = candidates.iter().map(|c| u64::from(c.weight)).sum();
+    if total == 0 {
+        return None;
+    }
+    let step = turn % total;
+    // Replay the smooth algorithm for `step` rounds; cheap for team sizes people have.
+    let mut current: Vec<i64> = vec![0; candidates.len()];
+    let mut chosen = 0usize;
+    for _ in 0..=step {
+        for (c, cand) in current.iter_mut().zip(candidates) {
+            *c += i64::from(cand.weight);
+        }
+        chosen = current
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+            .map_or(0, |(i, _)| i);
+        if let Some(c) = current.get_mut(chosen) {
+            *c -= i64::try_from(total).unwrap_or(i64::MAX);
+        }
+    }
+    candidates.get(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(rep: &str, weight: u32) -> Candidate {
+        Candidate {
+            rep: rep.into(),
+            name: rep.into(),
+            weight,
+            booking_url: None,
+        }
+    }
+
+    #[test]
+    fn each_rep_gets_its_weight_in_every_cycle() {
+        let team = [cand("ana", 2), cand("bo", 1), cand("cy", 1)];
+        let picks: Vec<&str> = (0..8)
+            .filter_map(|t| pick(&team, t))
+            .map(|c| c.rep.as_str())
+            .collect();
+        assert_eq!(picks, ["ana", "bo", "cy", "ana", "ana", "bo", "cy", "ana"]);
+    }
+
+    #[test]
+    fn an_empty_team_gets_nobody() {
+        assert!(pick(&[], 3).is_none());
+    }
+}
