@@ -265,7 +265,7 @@ impl Test {
             Op::AtMost => "at most ",
             Op::GreaterThan => "more than ",
             Op::LessThan => "less than ",
-            Op::ContainsWord => "contains a word of ",
+            Op::ContainsWord => "contains ",
             Op::DomainMatches => "domain in ",
             Op::FreeEmail => "a free-mail provider",
             Op::DisposableEmail => "a disposable-mail provider",
@@ -285,7 +285,21 @@ impl Test {
             Check::Range(lo, hi) => {
                 let _ = write!(out, "{lo} and {hi}");
             }
-            Check::Words(ps) => list(out, ps.iter().map(|p| p.join(" "))),
+            Check::Words(ps) => {
+                // Name the word that matched: sales reads "contains \"head\"", not a list.
+                let hit = match answer {
+                    Answer::Text(t) => ps
+                        .iter()
+                        .find(|p| has_phrase(&t.lower, std::slice::from_ref(p))),
+                    _ => None,
+                };
+                match hit {
+                    Some(p) => {
+                        let _ = write!(out, "{:?}", p.join(" "));
+                    }
+                    None => list(out, ps.iter().map(|p| p.join(" "))),
+                }
+            }
             Check::None => {}
         }
     }
