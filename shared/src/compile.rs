@@ -154,7 +154,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     for (i, o) in raw.allowed_origins.iter().enumerate() {
         check_origin(&mut r, i, o);
     }
-    for (loc, _) in &raw.text {
+    for loc in raw.text.keys() {
         if !(2..=8).contains(&loc.len())
             || !loc.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
         {
@@ -584,7 +584,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     }
 
     // SLA.
-    for (g, _) in &raw.sla.minutes {
+    for g in raw.sla.minutes.keys() {
         if !grade_names.contains(g) {
             r.unknown(
                 format!("sla.minutes.{g}"),
