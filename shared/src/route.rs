@@ -28,23 +28,34 @@ pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
             booking_url: r.booking_url.clone(),
         })
     };
+    // Paused reps (`active = false`) take no leads, whether a route names
+    // their team or them directly: candidates are only reps who can answer.
+    let available = |i: &u16| {
+        playbook
+            .reps
+            .get(usize::from(*i))
+            .is_some_and(|r| r.active && r.weight > 0)
+    };
     let (team, team_name, candidates) = match route.target {
         Target::Team(t) => {
             let team = playbook.teams.get(usize::from(t))?;
             let reps = team
                 .reps
                 .iter()
-                .filter(|&&i| {
-                    playbook
-                        .reps
-                        .get(usize::from(i))
-                        .is_some_and(|r| r.active && r.weight > 0)
-                })
+                .filter(|i| available(i))
                 .filter_map(|&i| candidate(i))
                 .collect();
             (Some(team.id.clone()), Some(team.name.clone()), reps)
         }
-        Target::Rep(i) => (None, None, candidate(i).into_iter().collect()),
+        Target::Rep(i) => (
+            None,
+            None,
+            Some(i)
+                .filter(available)
+                .and_then(candidate)
+                .into_iter()
+                .collect(),
+        ),
     };
     Some(RouteChoice {
         route: route.id.clone(),
