@@ -31,7 +31,7 @@ pub(crate) fn validate(
                         Limits {
                             min: field.min,
                             max: field.max,
-                            max_length: Some(field.max_length),
+                            max_length: u32::try_from(max_length(field)).ok(),
                         },
                     ),
                 });
@@ -53,7 +53,7 @@ fn check(field: &Field, value: &Value) -> Result<Answer, FieldErrorCode> {
         FieldKind::Email => match text_of(value)? {
             None => None,
             Some(s) => {
-                if s.chars().count() > email::MAX_EMAIL.min(field.max_length as usize) {
+                if s.chars().count() > max_length(field) {
                     return Err(C::TooLong);
                 }
                 let domain = email::domain(&s).ok_or(C::InvalidEmail)?;
@@ -143,6 +143,17 @@ fn text_of(v: &Value) -> Result<Option<String>, FieldErrorCode> {
         Value::Int(i) => Ok(Some(i.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
         Value::Float(_) | Value::List(_) => Err(FieldErrorCode::WrongType),
+    }
+}
+
+/// The longest answer a field takes, in characters: an address is also bound
+/// by what SMTP allows, and the message must name the limit actually applied.
+fn max_length(field: &Field) -> usize {
+    let own = field.max_length as usize;
+    if field.kind == FieldKind::Email {
+        own.min(email::MAX_EMAIL)
+    } else {
+        own
     }
 }
 
