@@ -69,8 +69,8 @@ impl Rng {
     }
 }
 
-fn t(s: &str) -> Value {
-    Value::Text(s.to_owned())
+fn t(s: impl AsRef<str>) -> Value {
+    Value::Text(s.as_ref().to_owned())
 }
 
 const TEXTS: &[&str] = &[
@@ -269,7 +269,7 @@ fn selects() -> Vec<Value> {
         "",
     ]
     .iter()
-    .map(|s| t(s))
+    .map(t)
     .collect();
     v.extend([
         Value::Int(1),
@@ -333,13 +333,13 @@ const PHONES: &[&str] = &[
 
 fn any_value(rng: &mut Rng) -> Value {
     match rng.below(7) {
-        0 => t(*rng.pick(TEXTS)),
-        1 => t(*rng.pick(EMAILS)),
+        0 => t(rng.pick(TEXTS)),
+        1 => t(rng.pick(EMAILS)),
         2 => rng.pick(&numbers()).clone(),
         3 => rng.pick(&selects()).clone(),
         4 => rng.pick(&multis()).clone(),
         5 => rng.pick(&bools()).clone(),
-        _ => t(*rng.pick(PHONES)),
+        _ => t(rng.pick(PHONES)),
     }
 }
 
@@ -349,10 +349,10 @@ fn value_for(rng: &mut Rng, field: &baton::Field, clean: bool) -> Value {
         return any_value(rng);
     }
     match field.kind {
-        K::Text | K::Hidden => t(*rng.pick(TEXTS)),
-        K::Email if clean => t(*rng.pick(EMAILS.get(..11).unwrap_or(EMAILS))),
-        K::Email => t(*rng.pick(EMAILS)),
-        K::Phone => t(*rng.pick(PHONES)),
+        K::Text | K::Hidden => t(rng.pick(TEXTS)),
+        K::Email if clean => t(rng.pick(EMAILS.get(..11).unwrap_or(EMAILS))),
+        K::Email => t(rng.pick(EMAILS)),
+        K::Phone => t(rng.pick(PHONES)),
         K::Number if clean => {
             Value::Int(*rng.pick(&[1, 3, 7, 9, 10, 42, 50, 200, 500, 5000, 5001, 50000, 100_000]))
         }
