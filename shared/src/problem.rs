@@ -108,11 +108,15 @@ pub fn closest<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
     best.map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars (optimal string alignment): Levenshtein, plus two
+/// neighbours swapped counting as one edit, the commonest typo (`lable`, `feild`).
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
+    // Rolling rows: the one before the previous is needed for swaps.
+    let mut two_back: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
+    let mut last_a: Option<char> = None;
     for (i, ca) in a.chars().enumerate() {
         if let Some(c0) = cur.first_mut() {
             *c0 = i + 1;
@@ -121,11 +125,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
             let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
             let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
             let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            let mut best = sub.min(del).min(ins);
+            if j > 0 && last_a == Some(*cb) && b.get(j - 1) == Some(&ca) {
+                best = best.min(two_back.get(j - 1).copied().unwrap_or(0) + 1);
+            }
             if let Some(slot) = cur.get_mut(j + 1) {
-                *slot = sub.min(del).min(ins);
+                *slot = best;
             }
         }
+        std::mem::swap(&mut two_back, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
+        last_a = Some(ca);
     }
     prev.last().copied().unwrap_or(0)
 }
@@ -140,5 +150,22 @@ mod tests {
         assert_eq!(closest("emploees", fields), Some("employees"));
         assert_eq!(closest("Industy", fields), Some("industry"));
         assert_eq!(closest("budget", fields), None);
+    }
+
+    #[test]
+    fn a_swapped_pair_of_letters_is_one_typo() {
+        assert_eq!(edit_distance("lable", "label"), 1);
+        assert_eq!(edit_distance("feild", "field"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("ca", "abc"), 3);
+        assert_eq!(
+            closest("lable", ["id", "kind", "label", "help"]),
+            Some("label")
+        );
+        assert_eq!(
+            closest("vaule", ["all", "field", "op", "value"]),
+            Some("value")
+        );
     }
 }
