@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the Worker (edge/build/index.js + wasm) with worker-build, using the
+# tools installed by setup.sh instead of the ones worker-build would download
+# (it cannot here), and writes dist/_headers so the asset layer serves the
+# embed script and widget files with CORS (pages on other origins import them).
+# The wasm embeds icp.toml: rebuild after changing it.
+# Usage: scripts/build-edge.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# A playbook with problems must never ship: the Worker embeds it.
+cargo run -q -p baton-cli -- check icp.toml >/dev/null
+
+export WASM_BINDGEN_BIN=wasm-bindgen
+export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$root/node_modules/@esbuild/linux-x64/bin/esbuild"
+for tool in "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
+  [ -x "$tool" ] || { echo "build-edge: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
+done
+
+(cd edge && worker-build --release)
+
+# Pages on other origins import embed.js and the widget's files (module
+# scripts and wasm are CORS requests), so the asset layer must answer them
+# with `Access-Control-Allow-Origin: *`. The widget build ships dist/_headers
+# with that rule; when it is missing (no widget build yet, or an older one),
+# add it here. Never twice: a header set by two matching rules is merged into
+# `*, *`, which browsers reject.
+mkdir -p dist
+for path in /embed.js '/widget/*'; do
+  if ! awk -v p="$path" '
+      /^[^ \t#]/ { inside = ($0 == p) }
+      inside && tolower($0) ~ /^[ \t]+access-control-allow-origin:[ \t]*\*/ { found = 1 }
+      END { exit !found }' dist/_headers 2>/dev/null; then
+    printf '%s\n  Access-Control-Allow-Origin: *\n' "$path" >> dist/_headers
+  fi
+done
+
+wasm=edge/build/index_bg.wasm
+printf 'build-edge: %s is %s bytes (%s gzip)\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
