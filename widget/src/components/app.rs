@@ -1,0 +1,188 @@
+use std::rc::Rc;
+
+use baton::wire::Submission;
+use baton::Value;
+use yew::prelude::*;
+
+use crate::components::field::Field;
+use crate::components::outcome::Outcome;
+use crate::components::verdict::Verdict;
+use crate::env::Env;
+use crate::state::{Action, Phase, State};
+use crate::submit::submit;
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub env: Rc<Env>,
+    /// Hidden fields from the page URL, locale and page context.
+    pub initial: Rc<Submission>,
+}
+
+/// The whole form: steps of fields, the live verdict, and what follows submit.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let state = use_reducer({
+        let env = props.env.clone();
+        let initial = props.initial.clone();
+        move || State::new(env, (*initial).clone())
+    });
+    let env = &state.env;
+
+    {
+        let root = env.root.clone();
+        let focus = state.focus.clone();
+        use_effect_with(state.focus_seq, move |_| {
+            if let Some(id) = focus {
+                focus_field(&root, &id);
+            }
+        });
+    }
+
+    let on_change = {
+        let d = state.dispatcher();
+        Callback::from(move |(id, v): (AttrValue, Value)| d.dispatch(Action::Set(id, v)))
+    };
+    let on_toggle = {
+        let d = state.dispatcher();
+        Callback::from(move |(id, o): (AttrValue, AttrValue)| d.dispatch(Action::Toggle(id, o)))
+    };
+    let on_blur = {
+        let d = state.dispatcher();
+        Callback::from(move |id: AttrValue| d.dispatch(Action::Blur(id)))
+    };
+    let on_back = {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Back))
+    };
+    let on_submit = {
+        let state = state.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if !matches!(state.phase, Phase::Editing | Phase::Refused(_)) {
+                return;
+            }
+            let env = &state.env;
+            let last = state.step + 1 >= env.steps.len();
+            // Leaving a step checks that step; sending checks every step.
+            let steps = if last {
+                0..env.steps.len()
+            } else {
+                state.step..state.step + 1
+            };
+            let invalid =
+                state.invalid_among(steps.flat_map(|i| env.step_fields(i)).map(|f| &f.id));
+            if !invalid.is_empty() {
+                state.dispatch(Action::Reveal(invalid));
+            } else if !last {
+                state.dispatch(Action::Next);
+            } else {
+                wasm_bindgen_futures::spawn_local(submit(
+                    env.clone(),
+                    state.submission.clone(),
+                    state.dispatcher(),
+                ));
+            }
+        })
+    };
+
+    let text = &env.text;
+    let ui = env.ui;
+    let body = match &state.phase {
+        Phase::Sent(outcome) => html! { <Outcome outcome={outcome.clone()} /> },
+        Phase::Queued => html! {
+            <div class="baton-outcome baton-queued"><p>{ ui.queued }</p></div>
+        },
+        phase => {
+            let sending = *phase == Phase::Sending;
+            let steps = env.steps.len();
+            let last = state.step + 1 >= steps;
+            let progress = (steps > 1).then(|| {
+                let mut p = String::from(ui.step);
+                p.push(' ');
+                p.push_str(&(state.step + 1).to_string());
+                p.push(' ');
+                p.push_str(ui.of);
+                p.push(' ');
+                p.push_str(&steps.to_string());
+                let title = env.steps.get(state.step).and_then(|s| s.title.clone());
+                html! {
+                    <p class="baton-progress">
+                        <span>{ p }</span>
+                        if let Some(t) = title { <strong>{ t }</strong> }
+                    </p>
+                }
+            });
+            let fields = env.step_fields(state.step).map(|f| {
+                html! {
+                    <Field
+                        key={f.id.as_str()}
+                        spec={f.clone()}
+                        value={state.submission.fields.get(f.id.as_str()).cloned()}
+                        error={state.error_of(&f.id)}
+                        on_change={on_change.clone()}
+                        on_toggle={on_toggle.clone()}
+                        on_blur={on_blur.clone()}
+                    />
+                }
+            });
+            let hidden = env.hidden_fields().map(|f| {
+                let v = match state.submission.fields.get(f.id.as_str()) {
+                    Some(Value::Text(t)) => t.clone(),
+                    _ => String::new(),
+                };
+                html! { <input type="hidden" name={f.id.clone()} value={v} /> }
+            });
+            let refused = match phase {
+                Phase::Refused(m) => Some(m.clone()),
+                _ => None,
+            };
+            html! {
+                <form class="baton-form" novalidate=true onsubmit={on_submit} aria-busy={sending.then_some("true")}>
+                    if let Some(t) = &text.title { <h2 class="baton-title">{ t }</h2> }
+                    if let Some(t) = &text.intro { <p class="baton-intro">{ t }</p> }
+                    { for progress }
+                    { for fields }
+                    { for hidden }
+                    if let Some(m) = refused { <p class="baton-alert">{ m }</p> }
+                    <div class="baton-actions">
+                        if state.step > 0 {
+                            <button type="button" class="baton-secondary" onclick={on_back}>
+                                { text.back.clone().unwrap_or_default() }
+                            </button>
+                        }
+                        <button type="submit" class="baton-primary" disabled={sending}>
+                            { if sending { ui.sending.to_owned() } else if last {
+                                text.submit.clone().unwrap_or_default()
+                            } else {
+                                text.next.clone().unwrap_or_default()
+                            } }
+                        </button>
+                    </div>
+                    <Verdict decision={state.decision.clone()} ui={ui} />
+                </form>
+            }
+        }
+    };
+    html! {
+        <>
+            { body }
+            <div class="baton-sr" role="status" aria-live="polite">{ state.announce.clone() }</div>
+        </>
+    }
+}
+
+/// Focuses the control named `id` (the first box of a group).
+fn focus_field(root: &web_sys::Element, id: &str) {
+    use wasm_bindgen::JsCast;
+    let mut sel = String::from("[name=\"");
+    sel.push_str(id);
+    sel.push_str("\"]");
+    if let Some(el) = root
+        .query_selector(&sel)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}

@@ -1,0 +1,54 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::env::FieldSpec;
+
+#[derive(Properties, PartialEq)]
+pub struct ChoiceGroupProps {
+    pub spec: Rc<FieldSpec>,
+    pub chosen: Vec<AttrValue>,
+    pub invalid: bool,
+    pub describedby: Option<AttrValue>,
+    pub on_toggle: Callback<(AttrValue, AttrValue)>,
+    pub on_blur: Callback<AttrValue>,
+}
+
+/// Several choices from a list, as checkboxes sharing the field's name.
+#[component]
+pub fn ChoiceGroup(props: &ChoiceGroupProps) -> Html {
+    let spec = &props.spec;
+    let onblur = {
+        let id = spec.id.clone();
+        let cb = props.on_blur.clone();
+        Callback::from(move |_: FocusEvent| cb.emit(id.clone()))
+    };
+    let invalid = if props.invalid { "true" } else { "false" };
+    html! {
+        <div class="baton-choices">
+            { for spec.options.iter().map(|(value, label)| {
+                let onchange = {
+                    let id = spec.id.clone();
+                    let value = value.clone();
+                    let cb = props.on_toggle.clone();
+                    Callback::from(move |_: Event| cb.emit((id.clone(), value.clone())))
+                };
+                html! {
+                    <label class="baton-choice">
+                        <input
+                            type="checkbox"
+                            name={spec.id.clone()}
+                            value={value.clone()}
+                            checked={props.chosen.contains(value)}
+                            aria-invalid={invalid}
+                            aria-describedby={props.describedby.clone()}
+                            {onchange}
+                            onblur={onblur.clone()}
+                        />
+                        <span>{ label.clone() }</span>
+                    </label>
+                }
+            }) }
+        </div>
+    }
+}

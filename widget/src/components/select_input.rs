@@ -1,0 +1,55 @@
+use std::rc::Rc;
+
+use baton::Value;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::env::FieldSpec;
+
+#[derive(Properties, PartialEq)]
+pub struct SelectInputProps {
+    pub spec: Rc<FieldSpec>,
+    pub input_id: AttrValue,
+    pub value: AttrValue,
+    pub invalid: bool,
+    pub describedby: Option<AttrValue>,
+    pub on_change: Callback<(AttrValue, Value)>,
+    pub on_blur: Callback<AttrValue>,
+}
+
+/// One choice from a list.
+#[component]
+pub fn SelectInput(props: &SelectInputProps) -> Html {
+    let spec = &props.spec;
+    let onchange = {
+        let id = spec.id.clone();
+        let cb = props.on_change.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            cb.emit((id.clone(), Value::Text(v)));
+        })
+    };
+    let onblur = {
+        let id = spec.id.clone();
+        let cb = props.on_blur.clone();
+        Callback::from(move |_: FocusEvent| cb.emit(id.clone()))
+    };
+    let empty = props.value.is_empty();
+    html! {
+        <select
+            class="baton-input"
+            id={props.input_id.clone()}
+            name={spec.id.clone()}
+            aria-required={spec.required.then_some("true")}
+            aria-invalid={if props.invalid { "true" } else { "false" }}
+            aria-describedby={props.describedby.clone()}
+            {onchange}
+            {onblur}
+        >
+            <option value="" selected={empty}>{ spec.placeholder.clone() }</option>
+            { for spec.options.iter().map(|(value, label)| html! {
+                <option value={value.clone()} selected={*value == props.value}>{ label.clone() }</option>
+            }) }
+        </select>
+    }
+}

@@ -1,0 +1,64 @@
+use std::rc::Rc;
+
+use baton::Decision;
+use yew::prelude::*;
+
+use crate::i18n::Ui;
+
+#[derive(Properties, PartialEq)]
+pub struct VerdictProps {
+    pub decision: Rc<Decision>,
+    pub ui: &'static Ui,
+}
+
+/// How many reasons the panel lists: the weightiest ones.
+const TOP: usize = 3;
+
+/// The live verdict, recomputed in the browser on every answer.
+#[component]
+pub fn Verdict(props: &VerdictProps) -> Html {
+    let d = &props.decision;
+    let ui = props.ui;
+    let mut top: Vec<_> = d.reasons.iter().collect();
+    // Knock-outs first, then by weight; the sort is stable so ties keep playbook order.
+    top.sort_by_key(|r| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs())));
+    top.truncate(TOP);
+    let mut class = classes!("baton-verdict");
+    if d.qualified {
+        class.push("baton-qualified");
+    }
+    html! {
+        <section {class} data-testid="verdict" part="verdict" aria-label={ui.fit}>
+            <p class="baton-verdict-head">
+                { ui.fit }{ ": " }
+                <strong class="baton-grade" data-testid="verdict-grade">{ d.grade.clone() }</strong>
+                { " — " }
+                <span data-testid="verdict-score">{ d.score }</span>
+                { " " }{ ui.points }
+            </p>
+            if !top.is_empty() {
+                <ul class="baton-reasons">
+                    { for top.into_iter().map(|r| {
+                        let points = if r.knockout {
+                            "✕".to_owned()
+                        } else if r.points > 0 {
+                            let mut p = String::from("+");
+                            p.push_str(&r.points.to_string());
+                            p
+                        } else {
+                            // A real minus sign reads better than a hyphen.
+                            r.points.to_string().replace('-', "−")
+                        };
+                        html! {
+                            <li>
+                                <span class="baton-points">{ points }</span>
+                                { r.description.clone().unwrap_or_else(|| r.rule.clone()) }
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
+            if d.provisional { <p class="baton-note">{ ui.preliminary }</p> }
+        </section>
+    }
+}

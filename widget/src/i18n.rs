@@ -1,0 +1,115 @@
+//! The widget's own words (the playbook supplies the form's): English and
+//! German, everything else falls back to English like the engine's messages.
+
+/// Strings the widget itself shows.
+#[derive(PartialEq)]
+pub struct Ui {
+    pub fit: &'static str,
+    pub points: &'static str,
+    pub preliminary: &'static str,
+    pub sending: &'static str,
+    pub queued: &'static str,
+    pub refused: &'static str,
+    pub someone: &'static str,
+    pub step: &'static str,
+    pub of: &'static str,
+    /// The empty first choice of a select.
+    pub choose: &'static str,
+    pub minute: &'static str,
+    pub minutes: &'static str,
+    pub hour: &'static str,
+    pub hours: &'static str,
+}
+
+static EN: Ui = Ui {
+    fit: "Fit",
+    points: "points",
+    preliminary: "Preliminary: confirmed when you send the form.",
+    sending: "Sending…",
+    queued: "We could not reach our server just now. Your request is saved in this browser and will be sent automatically.",
+    refused: "Sorry, this form could not be sent:",
+    someone: "Someone",
+    step: "Step",
+    of: "of",
+    choose: "Please choose",
+    minute: "minute",
+    minutes: "minutes",
+    hour: "hour",
+    hours: "hours",
+};
+
+static DE: Ui = Ui {
+    fit: "Passung",
+    points: "Punkte",
+    preliminary: "Vorläufig: wird beim Absenden bestätigt.",
+    sending: "Wird gesendet…",
+    queued: "Unser Server ist gerade nicht erreichbar. Ihre Anfrage ist in diesem Browser gespeichert und wird automatisch gesendet.",
+    refused: "Das Formular konnte leider nicht gesendet werden:",
+    someone: "Jemand",
+    step: "Schritt",
+    of: "von",
+    choose: "Bitte wählen",
+    minute: "Minute",
+    minutes: "Minuten",
+    hour: "Stunde",
+    hours: "Stunden",
+};
+
+pub fn ui(lang: &str) -> &'static Ui {
+    if lang == "de" {
+        &DE
+    } else {
+        &EN
+    }
+}
+
+/// "15 minutes", "1 hour", "24 hours": whole hours read as hours.
+pub fn duration(ui: &Ui, minutes: u32) -> String {
+    let (n, one, many) = if minutes >= 60 && minutes.is_multiple_of(60) {
+        (minutes / 60, ui.hour, ui.hours)
+    } else {
+        (minutes, ui.minute, ui.minutes)
+    };
+    let mut s = n.to_string();
+    s.push(' ');
+    s.push_str(if n == 1 { one } else { many });
+    s
+}
+
+/// Fills `{rep}`, `{team}` and `{sla}` in a playbook text.
+pub fn fill(template: &str, rep: &str, team: &str, sla: &str) -> String {
+    template
+        .replace("{rep}", rep)
+        .replace("{team}", team)
+        .replace("{sla}", sla)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally_in_english_and_german() {
+        assert_eq!(duration(ui("en"), 15), "15 minutes");
+        assert_eq!(duration(ui("en"), 1), "1 minute");
+        assert_eq!(duration(ui("en"), 60), "1 hour");
+        assert_eq!(duration(ui("en"), 1440), "24 hours");
+        assert_eq!(duration(ui("en"), 90), "90 minutes");
+        assert_eq!(duration(ui("de"), 15), "15 Minuten");
+        assert_eq!(duration(ui("de"), 60), "1 Stunde");
+        assert_eq!(duration(ui("de"), 1440), "24 Stunden");
+    }
+
+    #[test]
+    fn templates_name_the_rep_team_and_deadline() {
+        assert_eq!(
+            fill(
+                "{rep} from {team} will contact you within {sla}.",
+                "Ana Souza",
+                "EMEA Enterprise",
+                "15 minutes"
+            ),
+            "Ana Souza from EMEA Enterprise will contact you within 15 minutes."
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! From a valid form to what the visitor reads: post the lead, keep it if the
+//! edge cannot be reached, and turn the edge's verdict into a closing message.
+
+use std::rc::Rc;
+
+use baton::wire::{LeadPost, Submission, WIRE_VERSION};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit};
+use yew::{AttrValue, UseReducerDispatcher};
+
+use crate::env::{time_on_page_ms, Env};
+use crate::i18n::{duration, fill};
+use crate::post::{self, Created, Reply};
+use crate::state::{Action, Outcome, OutcomeKind, State};
+use crate::store::{self, Pending};
+
+/// Posts the visitor's answers; the browser's verdict travels along as a claim.
+pub async fn submit(
+    env: Rc<Env>,
+    mut submission: Submission,
+    dispatch: UseReducerDispatcher<State>,
+) {
+    dispatch.dispatch(Action::Sending);
+    submission.context.time_on_page_ms = time_on_page_ms();
+    let claimed = env.playbook.evaluate(&submission).claimed();
+    let lead = LeadPost {
+        v: WIRE_VERSION,
+        form: env.form.to_string(),
+        submission,
+        claimed: Some(claimed),
+    };
+    let Some(body) = store::to_json(&lead) else {
+        dispatch.dispatch(Action::Refused(env.ui.refused.into()));
+        return;
+    };
+    let mut url = env.api.clone();
+    url.push_str("/v1/leads");
+    let pending = Pending {
+        url,
+        body,
+        at: js_sys::Date::now(),
+    };
+    let mut reply = post::send(&pending).await;
+    if let Reply::Retry = reply {
+        // Never lose a lead: it survives reloads in localStorage until sent.
+        store::enqueue(&pending);
+        dispatch.dispatch(Action::Queued);
+        reply = post::retry(pending).await;
+    }
+    match reply {
+        Reply::Created(c) => {
+            announce_events(&env, &c);
+            dispatch.dispatch(Action::Sent(Rc::new(outcome(&env, &c))));
+        }
+        Reply::Invalid(errors) => dispatch.dispatch(Action::ServerErrors(
+            errors
+                .into_iter()
+                .map(|e| (AttrValue::from(e.field), AttrValue::from(e.message)))
+                .collect(),
+        )),
+        Reply::Refused(message) => {
+            let mut m = env.ui.refused.to_owned();
+            if !message.is_empty() {
+                m.push(' ');
+                m.push_str(&message);
+            }
+            dispatch.dispatch(Action::Refused(m.into()));
+        }
+        // Still queued: the next page load sends it.
+        Reply::Retry => {}
+    }
+}
+
+/// The closing message for the edge's verdict (the edge's, not the browser's).
+pub fn outcome(env: &Env, c: &Created) -> Outcome {
+    let d = &c.decision;
+    let text = &env.text;
+    let plain = |kind, t: &Option<String>| Outcome {
+        kind,
+        message: t.clone().unwrap_or_default().into(),
+        booking: None,
+    };
+    if d.knocked_out.is_some() {
+        return plain(OutcomeKind::KnockedOut, &text.knocked_out);
+    }
+    let (Some(route), Some(sla), true) = (&d.route, d.sla_minutes, d.qualified) else {
+        return plain(OutcomeKind::ThankYou, &text.thank_you);
+    };
+    // The rep the edge assigned; a route with a single rep names them too.
+    let rep = c
+        .assigned_rep
+        .as_ref()
+        .or(match route.candidates.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        });
+    let team = route.team_name.as_deref().unwrap_or_default();
+    let rep_name = rep.map_or(env.ui.someone, |r| r.name.as_str());
+    let template = text.qualified.as_deref().unwrap_or_default();
+    let message = fill(template, rep_name, team, &duration(env.ui, sla));
+    let booking = rep.and_then(|r| {
+        let url = r.booking_url.clone()?;
+        let label = fill(
+            text.book_meeting.as_deref().unwrap_or_default(),
+            &r.name,
+            team,
+            "",
+        );
+        Some((label.into(), url.into()))
+    });
+    Outcome {
+        kind: OutcomeKind::Qualified,
+        message: message.into(),
+        booking,
+    }
+}
+
+/// `baton:submitted` (and `baton:qualified`) on the host element, for the
+/// page's analytics: `{form, lead_id, grade, score, qualified}`.
+fn announce_events(env: &Env, c: &Created) {
+    let detail = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&detail, &k.into(), &v);
+    };
+    set("form", env.form.as_str().into());
+    set("lead_id", c.lead_id.as_str().into());
+    set("grade", c.decision.grade.as_str().into());
+    set("score", c.decision.score.into());
+    set("qualified", c.decision.qualified.into());
+    let fire = |name: &str| {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&detail);
+        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = env.host.dispatch_event(&e);
+        }
+    };
+    fire("baton:submitted");
+    if c.decision.qualified {
+        fire("baton:qualified");
+    }
+}
