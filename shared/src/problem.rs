@@ -100,8 +100,10 @@ pub fn closest<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(&got, &c.to_lowercase());
-        let limit = (c.chars().count().max(got.chars().count()) / 3).max(1);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        let longer = c.chars().count().max(got.chars().count());
+        let limit = (longer / 3).max(1);
+        // `d < longer`: a name that shares nothing (`Z` for `A`) is no typo of it.
+        if d <= limit && d < longer && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
@@ -150,6 +152,8 @@ mod tests {
         assert_eq!(closest("emploees", fields), Some("employees"));
         assert_eq!(closest("Industy", fields), Some("industry"));
         assert_eq!(closest("budget", fields), None);
+        assert_eq!(closest("Z", ["A", "B", "C"]), None);
+        assert_eq!(closest("b", ["A", "B", "C"]), Some("B"));
     }
 
     #[test]
