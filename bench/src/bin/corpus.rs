@@ -332,6 +332,15 @@ const PHONES: &[&str] = &[
 ];
 
 fn any_value(rng: &mut Rng) -> Value {
+    if rng.chance(2) {
+        // Over every length limit: 254 for an address, 500 by default for text.
+        let long = if rng.chance(50) {
+            format!("{}@example.com", "a".repeat(250))
+        } else {
+            "Head ".repeat(120)
+        };
+        return Value::Text(long);
+    }
     match rng.below(7) {
         0 => t(rng.pick(TEXTS)),
         1 => t(rng.pick(EMAILS)),
