@@ -1,0 +1,283 @@
+//! The `baton` command as people run it: exit codes, what it prints, and the
+//! JSON Schema editors validate `icp.toml` with.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use baton::{Decision, Submission};
+use serde_json::{json, Value as Json};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../icp.toml");
+const SCHEMA_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../icp.schema.json");
+
+fn baton(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .output()
+        .expect("the baton binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+/// A file of this test's own under the system temp dir.
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("baton-cli-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const BROKEN: &str = r#"
+id = "broken"
+name = "Broken"
+
+[[fields]]
+id = "employees"
+kind = "number"
+label = "Employees"
+
+[[fields]]
+id = "title"
+kind = "text"
+label = "Title"
+
+[[rules]]
+id = "size"
+points = 10
+when = { field = "emploees", op = "at_least", value = 100 }
+
+[[rules]]
+id = "size"
+points = 5
+when = { field = "title", op = "between", value = [1, 2] }
+
+[[grades]]
+grade = "A"
+min_score = 10
+qualified = true
+
+[[grades]]
+grade = "B"
+min_score = 20
+
+[[grades]]
+grade = "C"
+
+[[reps]]
+id = "ana"
+name = "Ana"
+
+[[routes]]
+id = "everyone"
+rep = "ana"
+
+[[routes]]
+id = "late"
+rep = "ana"
+when = { field = "employees", op = "at_least", value = 10 }
+"#;
+
+#[test]
+fn check_lists_every_problem_and_exits_1() {
+    let file = temp_file("broken.toml", BROKEN);
+    let out = baton(&["check", path(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let p = path(&file);
+    let expected = [
+        format!("{p}: grades[1].min_score: grade `B` (min_score 20) is out of order after `A` (min_score 10) (list grades from the highest min_score down, each strictly lower)"),
+        format!("{p}: rules[1].id: duplicate id `size`"),
+        format!("{p}: rules[0].when: unknown field `emploees` (did you mean `employees`?)"),
+        format!("{p}: rules[1].when: `between` does not fit text title (use `between` on number fields)"),
+        format!("{p}: routes[1]: route `late` can never match (route `everyone` before it matches every lead; move the catch-all last)"),
+        format!("{p}: routes: no fallback route: leads that match no route would be dropped (end with a route without `when`, e.g. `[[routes]] id = \"fallback\" team = \"inbound\"`)"),
+        "6 problems".to_owned(),
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn check_reports_unknown_keys_with_a_hint() {
+    let file = temp_file("typo.toml", &BROKEN.replace("points = 10", "pionts = 10"));
+    let out = baton(&["check", path(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{}: rules[0].pionts: unknown key `pionts` (did you mean `points`?)\n1 problem\n",
+            path(&file)
+        )
+    );
+}
+
+#[test]
+fn check_accepts_the_demo_playbook() {
+    let out = baton(&["check", DEMO]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let pb = baton::parse_toml(&std::fs::read_to_string(DEMO).unwrap()).unwrap();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{DEMO}: ok — 11 fields, 18 rules (1 edge-only), version {}\n",
+            pb.version()
+        )
+    );
+}
+
+const LEAD: &str = r#"{
+  "locale": "en",
+  "fields": {
+    "email": "lena.fischer@siemens.de", "name": "Lena Fischer", "company": "Siemens",
+    "title": "VP Revenue Operations", "employees": 1200, "country": "DE",
+    "timeline": "this-quarter", "interests": ["forecasting"], "consent": true
+  }
+}"#;
+
+#[test]
+fn score_json_prints_the_decision_the_engine_reaches() {
+    let lead = temp_file("lead.json", LEAD);
+    let out = baton(&["score", DEMO, path(&lead), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: Decision = serde_json::from_str(&stdout(&out)).expect("--json prints a Decision");
+    let pb = baton::parse_toml(&std::fs::read_to_string(DEMO).unwrap()).unwrap();
+    let sub: Submission = serde_json::from_str(LEAD).unwrap();
+    assert_eq!(printed, pb.evaluate(&sub));
+    assert_eq!(
+        (printed.score, printed.grade.as_str(), printed.qualified),
+        (80, "A", true)
+    );
+    let route = printed.route.unwrap();
+    assert_eq!(route.route, "emea-enterprise");
+}
+
+#[test]
+fn score_reads_the_lead_from_stdin_and_explains_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["score", DEMO, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), LEAD.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "score 80  grade A  marketing qualified");
+    assert!(
+        lines.contains(&"    +25  size-sweet-spot        employees = 1200, between 200 and 5000"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"route emea-enterprise → EMEA Enterprise (Ana Souza, Jonas Weber)"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"sla   first touch within 15 minutes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn score_refuses_what_is_not_a_submission() {
+    let lead = temp_file("not-a-lead.json", r#"{"feilds": {}}"#);
+    let out = baton(&["score", DEMO, path(&lead)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("is not a submission"), "{err}");
+
+    let broken = temp_file("broken-for-score.toml", BROKEN);
+    let lead = temp_file("lead-for-broken.json", LEAD);
+    let out = baton(&["score", path(&broken), path(&lead)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a broken playbook scores nothing"
+    );
+    assert!(stdout(&out).ends_with("6 problems\n"));
+}
+
+#[test]
+fn public_leaves_out_private_rules_and_contacts() {
+    let out = baton(&["public", DEMO]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let public: Json = serde_json::from_str(&text).unwrap();
+    assert!(
+        !text.contains("tableau.com"),
+        "the competitor list stays private"
+    );
+    assert!(
+        !text.contains("@northwind.example"),
+        "reps' emails stay private"
+    );
+    assert_eq!(public["published"]["edge_rules_removed"], json!(1));
+    baton::compile_published(serde_json::from_value(public).unwrap()).unwrap();
+}
+
+#[test]
+fn an_unknown_command_prints_usage_and_exits_2() {
+    let out = baton(&["grade", DEMO]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("usage:"));
+}
+
+fn schema() -> Json {
+    let out = baton(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_str(&stdout(&out)).expect("the schema is JSON")
+}
+
+fn demo_as_json() -> Json {
+    toml::from_str(&std::fs::read_to_string(DEMO).unwrap()).unwrap()
+}
+
+#[test]
+fn the_schema_validates_the_demo_playbook() {
+    let validator = jsonschema::validator_for(&schema()).expect("a valid JSON Schema");
+    let demo = demo_as_json();
+    let errors: Vec<String> = validator
+        .iter_errors(&demo)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "icp.toml fails its own schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn the_schema_catches_what_editors_should_flag() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let mut typo = demo_as_json();
+    typo["rules"][0]["pionts"] = json!(10);
+    assert!(!validator.is_valid(&typo), "an unknown key is flagged");
+    let mut op = demo_as_json();
+    op["rules"][0]["when"]["op"] = json!("roughly");
+    assert!(!validator.is_valid(&op), "an unknown operator is flagged");
+    let mut kind = demo_as_json();
+    kind["fields"][0]["kind"] = json!("date");
+    assert!(
+        !validator.is_valid(&kind),
+        "an unknown field kind is flagged"
+    );
+}
+
+#[test]
+fn the_committed_schema_file_is_what_baton_schema_prints() {
+    let committed: Json =
+        serde_json::from_str(&std::fs::read_to_string(SCHEMA_FILE).unwrap()).unwrap();
+    assert_eq!(
+        committed,
+        schema(),
+        "icp.schema.json is stale: run `cargo run -q -p baton-cli -- schema > icp.schema.json`"
+    );
+}
