@@ -13,7 +13,8 @@ pub(crate) struct Limits {
 
 pub(crate) fn field_error(lang: &str, code: FieldErrorCode, l: Limits) -> String {
     use FieldErrorCode as C;
-    let n = |v: Option<i64>| v.map_or(String::new(), |v| v.to_string());
+    // A number beyond what a whole number holds is too large (or small) even
+    // for a field without `max` (`min`): say so without naming a limit.
     let len = l.max_length.map_or(String::new(), |v| v.to_string());
     match lang {
         "de" => match code {
@@ -26,8 +27,14 @@ pub(crate) fn field_error(lang: &str, code: FieldErrorCode, l: Limits) -> String
                 "Bitte geben Sie eine Telefonnummer mit 6 bis 15 Ziffern ein.".to_owned()
             }
             C::NotANumber => "Bitte geben Sie eine ganze Zahl ein.".to_owned(),
-            C::TooSmall => format!("Bitte geben Sie mindestens {} ein.", n(l.min)),
-            C::TooLarge => format!("Bitte geben Sie höchstens {} ein.", n(l.max)),
+            C::TooSmall => match l.min {
+                Some(m) => format!("Bitte geben Sie mindestens {m} ein."),
+                None => "Bitte geben Sie eine größere Zahl ein.".to_owned(),
+            },
+            C::TooLarge => match l.max {
+                Some(m) => format!("Bitte geben Sie höchstens {m} ein."),
+                None => "Bitte geben Sie eine kleinere Zahl ein.".to_owned(),
+            },
             C::UnknownOption => "Bitte wählen Sie eine der angebotenen Optionen.".to_owned(),
             C::MustAccept => "Bitte stimmen Sie zu, um fortzufahren.".to_owned(),
             C::WrongType => "Dieser Wert passt nicht zu diesem Feld.".to_owned(),
@@ -40,8 +47,14 @@ pub(crate) fn field_error(lang: &str, code: FieldErrorCode, l: Limits) -> String
             }
             C::InvalidPhone => "Please enter a phone number with 6 to 15 digits.".to_owned(),
             C::NotANumber => "Please enter a whole number.".to_owned(),
-            C::TooSmall => format!("Please enter {} or more.", n(l.min)),
-            C::TooLarge => format!("Please enter {} or less.", n(l.max)),
+            C::TooSmall => match l.min {
+                Some(m) => format!("Please enter {m} or more."),
+                None => "Please enter a larger number.".to_owned(),
+            },
+            C::TooLarge => match l.max {
+                Some(m) => format!("Please enter {m} or less."),
+                None => "Please enter a smaller number.".to_owned(),
+            },
             C::UnknownOption => "Please choose one of the options.".to_owned(),
             C::MustAccept => "Please agree to continue.".to_owned(),
             C::WrongType => "This value does not fit this field.".to_owned(),
