@@ -145,16 +145,19 @@ fn diff(path: &str, expected: &Json, actual: &Json, out: &mut Vec<String>) {
             for (i, pair) in e.iter().zip(a).enumerate() {
                 diff(&format!("{path}[{i}]"), pair.0, pair.1, out);
             }
-            if e.len() != a.len() {
+            if e.len() > a.len() {
                 out.push(format!(
-                    "{path}: expected {} entries, got {}; extra: {}",
+                    "{path}: expected {} entries, got {}; missing: {}",
                     e.len(),
                     a.len(),
-                    if e.len() > a.len() {
-                        Json::Array(e[a.len()..].to_vec())
-                    } else {
-                        Json::Array(a[e.len()..].to_vec())
-                    }
+                    Json::Array(e[a.len()..].to_vec())
+                ));
+            } else if a.len() > e.len() {
+                out.push(format!(
+                    "{path}: expected {} entries, got {}; not expected: {}",
+                    e.len(),
+                    a.len(),
+                    Json::Array(a[e.len()..].to_vec())
                 ));
             }
         }
