@@ -2,7 +2,6 @@
 //! German, everything else falls back to English like the engine's messages.
 
 /// Strings the widget itself shows.
-#[derive(PartialEq)]
 pub struct Ui {
     pub fit: &'static str,
     pub points: &'static str,

@@ -1,9 +1,12 @@
 //! Sending a lead to the edge (`POST /v1/leads`) and reading its answer.
-//! Only what the widget shows is read from the answer; the rest is ignored.
+//!
+//! The answer is read with `Reflect` rather than serde: only the handful of
+//! values the visitor sees are needed, and every serde visitor is code that
+//! ships to landing pages.
 
 use std::cell::Cell;
 
-use serde::Deserialize;
+use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -11,58 +14,24 @@ use web_sys::{Request, RequestInit, Response};
 use crate::store::{self, Pending};
 
 /// The edge's 201 body, as far as the visitor sees it.
-#[derive(Debug, Deserialize)]
 pub struct Created {
     pub lead_id: String,
-    pub decision: EdgeDecision,
-    #[serde(default)]
-    pub assigned_rep: Option<AssignedRep>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct EdgeDecision {
     pub score: i32,
     pub grade: String,
     pub qualified: bool,
-    #[serde(default)]
-    pub knocked_out: Option<String>,
-    #[serde(default)]
-    pub route: Option<EdgeRoute>,
-    #[serde(default)]
+    pub knocked_out: bool,
+    /// `decision.route.team_name`.
+    pub team_name: Option<String>,
+    /// `assigned_rep`, else the route's only candidate.
+    pub rep: Option<Rep>,
     pub sla_minutes: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EdgeRoute {
-    #[serde(default)]
-    pub team_name: Option<String>,
-    #[serde(default)]
-    pub candidates: Vec<AssignedRep>,
-}
-
-/// A rep as the edge names them (`assigned_rep`, or a route candidate);
-/// the id is not needed here.
-#[derive(Debug, Deserialize)]
-pub struct AssignedRep {
+pub struct Rep {
     pub name: String,
-    #[serde(default)]
     pub booking_url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    fields: Vec<FieldErr>,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct FieldErr {
     pub field: String,
     pub message: String,
@@ -79,11 +48,44 @@ pub enum Reply {
     Retry,
 }
 
+pub(crate) fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(crate) fn text(v: &JsValue, key: &str) -> Option<String> {
+    get(v, key).as_string()
+}
+
+fn int(v: &JsValue, key: &str) -> Option<f64> {
+    get(v, key).as_f64().filter(|n| n.fract() == 0.0)
+}
+
+fn rep(v: &JsValue) -> Option<Rep> {
+    Some(Rep {
+        name: text(v, "name")?,
+        booking_url: text(v, "booking_url"),
+    })
+}
+
+fn created(body: &JsValue) -> Option<Created> {
+    let d = get(body, "decision");
+    let route = get(&d, "route");
+    let candidates = get(&route, "candidates").dyn_into::<Array>().ok();
+    let only = candidates.filter(|c| c.length() == 1).map(|c| c.get(0));
+    Some(Created {
+        lead_id: text(body, "lead_id")?,
+        score: int(&d, "score")? as i32,
+        grade: text(&d, "grade")?,
+        qualified: get(&d, "qualified").as_bool()?,
+        knocked_out: text(&d, "knocked_out").is_some(),
+        team_name: text(&route, "team_name"),
+        rep: rep(&get(body, "assigned_rep")).or_else(|| only.as_ref().and_then(rep)),
+        sla_minutes: int(&d, "sla_minutes").map(|m| m as u32),
+    })
+}
+
 pub async fn send(p: &Pending) -> Reply {
-    match attempt(p).await {
-        Ok(r) => r,
-        Err(_) => Reply::Retry,
-    }
+    attempt(p).await.unwrap_or(Reply::Retry)
 }
 
 async fn attempt(p: &Pending) -> Result<Reply, JsValue> {
@@ -100,18 +102,34 @@ async fn attempt(p: &Pending) -> Result<Reply, JsValue> {
     if status >= 500 {
         return Ok(Reply::Retry);
     }
-    let body = JsFuture::from(resp.json()?).await.unwrap_or(JsValue::NULL);
-    if status == 201 || status == 200 {
-        return Ok(serde_wasm_bindgen::from_value::<Created>(body)
-            .map(|c| Reply::Created(Box::new(c)))
-            // A 2xx we cannot read was still stored: do not send it twice.
-            .unwrap_or_else(|_| Reply::Refused(String::new())));
+    let body = JsFuture::from(resp.json()?)
+        .await
+        .unwrap_or(JsValue::UNDEFINED);
+    if (200..300).contains(&status) {
+        return Ok(match created(&body) {
+            Some(c) => Reply::Created(Box::new(c)),
+            // A 2xx we cannot read was still stored: never send it twice.
+            None => Reply::Refused(String::new()),
+        });
     }
-    let detail = serde_wasm_bindgen::from_value::<ErrorBody>(body).ok();
-    Ok(match detail {
-        Some(e) if status == 422 && !e.error.fields.is_empty() => Reply::Invalid(e.error.fields),
-        Some(e) => Reply::Refused(e.error.message),
-        None => Reply::Refused(String::new()),
+    let error = get(&body, "error");
+    let fields: Vec<FieldErr> = get(&error, "fields")
+        .dyn_into::<Array>()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| {
+                    Some(FieldErr {
+                        field: text(&e, "field")?,
+                        message: text(&e, "message")?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(if status == 422 && !fields.is_empty() {
+        Reply::Invalid(fields)
+    } else {
+        Reply::Refused(text(&error, "message").unwrap_or_default())
     })
 }
 

@@ -1,7 +1,6 @@
 //! The form's state and every way it changes. The verdict is recomputed here,
 //! in the reducer, on every answer: locally, with the same engine the edge runs.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use baton::wire::Submission;
@@ -44,7 +43,8 @@ pub enum Action {
     Set(AttrValue, Value),
     /// Ticks or unticks one option of a multiselect.
     Toggle(AttrValue, AttrValue),
-    /// The visitor left a field: from now on its error shows.
+    /// The visitor left a field: from now on its error shows, once they have
+    /// answered it (tabbing through an empty field is not a mistake yet).
     Blur(AttrValue),
     /// An attempt to leave the step or submit found these fields invalid: show
     /// their errors and move focus to the first.
@@ -64,9 +64,11 @@ pub struct State {
     pub env: Rc<Env>,
     pub submission: Submission,
     pub decision: Rc<Decision>,
-    /// Fields whose errors are visible.
-    pub revealed: BTreeSet<AttrValue>,
-    pub server_errors: BTreeMap<AttrValue, AttrValue>,
+    /// Fields whose errors are visible. (Short lists: a Vec is smaller code
+    /// than a map, and every byte ships.)
+    pub revealed: Vec<AttrValue>,
+    /// Field id and message of each error the edge reported.
+    pub server_errors: Vec<(AttrValue, AttrValue)>,
     /// Index into `env.steps`.
     pub step: usize,
     pub phase: Phase,
@@ -85,8 +87,8 @@ impl State {
             env,
             submission,
             decision,
-            revealed: BTreeSet::new(),
-            server_errors: BTreeMap::new(),
+            revealed: Vec::new(),
+            server_errors: Vec::new(),
             step: 0,
             phase: Phase::Editing,
             announce: AttrValue::default(),
@@ -97,10 +99,10 @@ impl State {
 
     /// The message to show under a field, if any: the edge's first, then ours.
     pub fn error_of(&self, id: &str) -> Option<AttrValue> {
-        if let Some(m) = self.server_errors.get(id) {
+        if let Some((_, m)) = self.server_errors.iter().find(|(f, _)| f == id) {
             return Some(m.clone());
         }
-        if !self.revealed.contains(id) {
+        if !self.revealed.iter().any(|f| f == id) {
             return None;
         }
         self.local_error(id)
@@ -117,7 +119,7 @@ impl State {
     /// Invalid fields among `ids`, in form order.
     pub fn invalid_among<'a>(&self, ids: impl Iterator<Item = &'a AttrValue>) -> Vec<AttrValue> {
         ids.filter(|id| {
-            self.server_errors.contains_key(id.as_str())
+            self.server_errors.iter().any(|(f, _)| f == *id)
                 || self.decision.field_errors.iter().any(|e| e.field == **id)
         })
         .cloned()
@@ -125,9 +127,17 @@ impl State {
     }
 
     fn set(&mut self, id: &AttrValue, value: Value) {
-        self.server_errors.remove(id);
+        self.server_errors.retain(|(f, _)| f != id);
         self.submission.fields.insert(id.to_string(), value);
         self.decision = Rc::new(self.env.playbook.evaluate(&self.submission));
+    }
+
+    fn reveal(&mut self, ids: &[AttrValue]) {
+        for id in ids {
+            if !self.revealed.contains(id) {
+                self.revealed.push(id.clone());
+            }
+        }
     }
 
     /// Shows the step that holds field `id` and focuses it: the edge may
@@ -165,15 +175,15 @@ impl Reducible for State {
                 s.set(&id, Value::List(list));
             }
             Action::Blur(id) => {
-                if let Some(m) = s.local_error(&id) {
-                    if !s.revealed.contains(&id) {
+                if !s.revealed.contains(&id) && s.submission.fields.contains_key(id.as_str()) {
+                    if let Some(m) = s.local_error(&id) {
                         s.announce = m;
                     }
+                    s.revealed.push(id);
                 }
-                s.revealed.insert(id);
             }
             Action::Reveal(ids) => {
-                s.revealed.extend(ids.iter().cloned());
+                s.reveal(&ids);
                 if let Some(first) = ids.into_iter().next() {
                     s.announce = s.error_of(&first).unwrap_or_default();
                     s.go_to(first);
@@ -215,11 +225,10 @@ impl Reducible for State {
             }
             Action::ServerErrors(errors) => {
                 s.phase = Phase::Editing;
-                let first = errors.first().map(|(id, _)| id.clone());
-                for (id, message) in errors {
-                    s.revealed.insert(id.clone());
-                    s.server_errors.insert(id, message);
-                }
+                let ids: Vec<AttrValue> = errors.iter().map(|(id, _)| id.clone()).collect();
+                s.reveal(&ids);
+                let first = ids.into_iter().next();
+                s.server_errors = errors;
                 if let Some(first) = first {
                     s.announce = s.error_of(&first).unwrap_or_default();
                     s.go_to(first);

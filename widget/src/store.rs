@@ -1,11 +1,13 @@
 //! Browser storage: the pages seen this session (written by `embed.js`) and
-//! the outbox of leads that could not be sent yet. Values are JSON parsed by
-//! the browser's own `JSON` (no serde_json in the widget: every byte ships).
+//! the outbox of leads that could not be sent yet. Values are JSON parsed and
+//! written by the browser's own `JSON` (no serde_json in the widget: every byte ships).
 
-use js_sys::{Array, JsString, JSON};
-use serde::{Deserialize, Serialize};
+use js_sys::{Array, Object, Reflect, JSON};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Storage;
+
+use crate::post::{get, text};
 
 /// Where `embed.js` keeps the paths of this session's page views.
 const PAGES_KEY: &str = "baton:pages";
@@ -16,7 +18,7 @@ const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 const MAX_PENDING: usize = 10;
 
 /// A lead waiting to be sent: the exact body, so a retry posts the same bytes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     pub url: String,
     pub body: String,
@@ -32,28 +34,34 @@ fn local() -> Option<Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn read(storage: &Storage, key: &str) -> Option<JsValue> {
-    let text = storage.get_item(key).ok()??;
-    JSON::parse(&text).ok()
+/// The stored JSON array under `key` (empty when missing or unreadable).
+fn read(storage: Option<Storage>, key: &str) -> Array {
+    storage
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .and_then(|t| JSON::parse(&t).ok())
+        .and_then(|v| v.dyn_into::<Array>().ok())
+        .unwrap_or_default()
 }
 
 /// Paths seen this session, oldest first (at most what the loader keeps).
 pub fn pages_seen() -> Vec<String> {
-    let Some(list) = session().and_then(|s| read(&s, PAGES_KEY)) else {
-        return Vec::new();
-    };
-    list.dyn_into::<Array>()
-        .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
-        .unwrap_or_default()
+    read(session(), PAGES_KEY)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
 }
 
 pub fn outbox() -> Vec<Pending> {
     let now = js_sys::Date::now();
-    local()
-        .and_then(|s| read(&s, OUTBOX_KEY))
-        .and_then(|v| serde_wasm_bindgen::from_value::<Vec<Pending>>(v).ok())
-        .unwrap_or_default()
-        .into_iter()
+    read(local(), OUTBOX_KEY)
+        .iter()
+        .filter_map(|v| {
+            Some(Pending {
+                url: text(&v, "url")?,
+                body: text(&v, "body")?,
+                at: get(&v, "at").as_f64()?,
+            })
+        })
         .filter(|p| now - p.at < MAX_AGE_MS)
         .collect()
 }
@@ -64,11 +72,15 @@ fn save(list: &[Pending]) {
         let _ = storage.remove_item(OUTBOX_KEY);
         return;
     }
-    let text = serde_wasm_bindgen::to_value(list)
-        .ok()
-        .and_then(|v| JSON::stringify(&v).ok())
-        .map(String::from);
-    if let Some(text) = text {
+    let arr = Array::new();
+    for p in list {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"url".into(), &p.url.as_str().into());
+        let _ = Reflect::set(&o, &"body".into(), &p.body.as_str().into());
+        let _ = Reflect::set(&o, &"at".into(), &p.at.into());
+        arr.push(&o);
+    }
+    if let Some(text) = JSON::stringify(&arr).ok().and_then(|s| s.as_string()) {
         // A full or disabled storage only means the lead cannot survive a reload.
         let _ = storage.set_item(OUTBOX_KEY, &text);
     }
@@ -93,6 +105,6 @@ pub fn remove(p: &Pending) {
 /// `JSON.stringify` of any serializable value, maps as plain objects.
 pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value.serialize(&ser).ok()?;
-    JSON::stringify(&js).ok().map(|s: JsString| s.into())
+    let js: JsValue = value.serialize(&ser).ok()?;
+    JSON::stringify(&js).ok()?.as_string()
 }

@@ -74,28 +74,20 @@ pub async fn submit(
 
 /// The closing message for the edge's verdict (the edge's, not the browser's).
 pub fn outcome(env: &Env, c: &Created) -> Outcome {
-    let d = &c.decision;
     let text = &env.text;
     let plain = |kind, t: &Option<String>| Outcome {
         kind,
         message: t.clone().unwrap_or_default().into(),
         booking: None,
     };
-    if d.knocked_out.is_some() {
+    if c.knocked_out {
         return plain(OutcomeKind::KnockedOut, &text.knocked_out);
     }
-    let (Some(route), Some(sla), true) = (&d.route, d.sla_minutes, d.qualified) else {
+    let (Some(sla), true) = (c.sla_minutes, c.qualified) else {
         return plain(OutcomeKind::ThankYou, &text.thank_you);
     };
-    // The rep the edge assigned; a route with a single rep names them too.
-    let rep = c
-        .assigned_rep
-        .as_ref()
-        .or(match route.candidates.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        });
-    let team = route.team_name.as_deref().unwrap_or_default();
+    let team = c.team_name.as_deref().unwrap_or_default();
+    let rep = c.rep.as_ref();
     let rep_name = rep.map_or(env.ui.someone, |r| r.name.as_str());
     let template = text.qualified.as_deref().unwrap_or_default();
     let message = fill(template, rep_name, team, &duration(env.ui, sla));
@@ -125,9 +117,9 @@ fn announce_events(env: &Env, c: &Created) {
     };
     set("form", env.form.as_str().into());
     set("lead_id", c.lead_id.as_str().into());
-    set("grade", c.decision.grade.as_str().into());
-    set("score", c.decision.score.into());
-    set("qualified", c.decision.qualified.into());
+    set("grade", c.grade.as_str().into());
+    set("score", c.score.into());
+    set("qualified", c.qualified.into());
     let fire = |name: &str| {
         let init = CustomEventInit::new();
         init.set_bubbles(true);
@@ -138,7 +130,7 @@ fn announce_events(env: &Env, c: &Created) {
         }
     };
     fire("baton:submitted");
-    if c.decision.qualified {
+    if c.qualified {
         fire("baton:qualified");
     }
 }

@@ -4,6 +4,7 @@ use baton::Value;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
 #[derive(Properties, PartialEq)]
@@ -29,11 +30,7 @@ pub fn CheckInput(props: &CheckInputProps) -> Html {
             cb.emit((id.clone(), Value::Bool(on)));
         })
     };
-    let onblur = {
-        let id = spec.id.clone();
-        let cb = props.on_blur.clone();
-        Callback::from(move |_: FocusEvent| cb.emit(id.clone()))
-    };
+    let onblur = blur_handler(&spec.id, &props.on_blur);
     html! {
         <>
             <input

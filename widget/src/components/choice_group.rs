@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
 #[derive(Properties, PartialEq)]
@@ -18,11 +19,7 @@ pub struct ChoiceGroupProps {
 #[component]
 pub fn ChoiceGroup(props: &ChoiceGroupProps) -> Html {
     let spec = &props.spec;
-    let onblur = {
-        let id = spec.id.clone();
-        let cb = props.on_blur.clone();
-        Callback::from(move |_: FocusEvent| cb.emit(id.clone()))
-    };
+    let onblur = blur_handler(&spec.id, &props.on_blur);
     let invalid = if props.invalid { "true" } else { "false" };
     html! {
         <div class="baton-choices">

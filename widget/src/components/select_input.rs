@@ -4,6 +4,7 @@ use baton::Value;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
 #[derive(Properties, PartialEq)]
@@ -29,11 +30,7 @@ pub fn SelectInput(props: &SelectInputProps) -> Html {
             cb.emit((id.clone(), Value::Text(v)));
         })
     };
-    let onblur = {
-        let id = spec.id.clone();
-        let cb = props.on_blur.clone();
-        Callback::from(move |_: FocusEvent| cb.emit(id.clone()))
-    };
+    let onblur = blur_handler(&spec.id, &props.on_blur);
     let empty = props.value.is_empty();
     html! {
         <select

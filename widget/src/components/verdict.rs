@@ -5,10 +5,18 @@ use yew::prelude::*;
 
 use crate::i18n::Ui;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct VerdictProps {
     pub decision: Rc<Decision>,
     pub ui: &'static Ui,
+}
+
+/// Every answer makes a new decision: comparing pointers is enough, and
+/// avoids shipping a deep comparison of decisions.
+impl PartialEq for VerdictProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.decision, &other.decision) && std::ptr::eq(self.ui, other.ui)
+    }
 }
 
 /// How many reasons the panel lists: the weightiest ones.
@@ -33,7 +41,7 @@ pub fn Verdict(props: &VerdictProps) -> Html {
                 { ui.fit }{ ": " }
                 <strong class="baton-grade" data-testid="verdict-grade">{ d.grade.clone() }</strong>
                 { " — " }
-                <span data-testid="verdict-score">{ d.score }</span>
+                <span data-testid="verdict-score">{ minus(d.score.to_string()) }</span>
                 { " " }{ ui.points }
             </p>
             if !top.is_empty() {
@@ -46,8 +54,7 @@ pub fn Verdict(props: &VerdictProps) -> Html {
                             p.push_str(&r.points.to_string());
                             p
                         } else {
-                            // A real minus sign reads better than a hyphen.
-                            r.points.to_string().replace('-', "−")
+                            minus(r.points.to_string())
                         };
                         html! {
                             <li>
@@ -60,5 +67,14 @@ pub fn Verdict(props: &VerdictProps) -> Html {
             }
             if d.provisional { <p class="baton-note">{ ui.preliminary }</p> }
         </section>
+    }
+}
+
+/// A real minus sign reads better than a hyphen.
+fn minus(n: String) -> String {
+    if n.starts_with('-') {
+        n.replacen('-', "−", 1)
+    } else {
+        n
     }
 }

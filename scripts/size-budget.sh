@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# What a landing page downloads for the form — loader, glue, wasm, CSS (not the
+# demo page) — raw, gzip -9 and brotli (quality 11) bytes, with a total.
+# Fails above the budget: 60 KB brotli in total. Run scripts/build-widget.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUDGET=61440
+# The peer the issue compares against: react + react-dom production builds.
+PEER="React + react-dom ≈ 59 KB brotli (from the issue)"
+files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
+
+for f in "${files[@]}"; do
+  [ -f "$f" ] || { echo "missing $f: run scripts/build-widget.sh first" >&2; exit 2; }
+done
+
+# Debian's `brotli` if installed, else node's zlib (always there) at the same quality.
+brotli_size() {
+  if command -v brotli >/dev/null 2>&1; then
+    brotli -q 11 -c "$1" | wc -c
+  else
+    node -e 'const z=require("zlib"),b=require("fs").readFileSync(process.argv[1]);
+      process.stdout.write(String(z.brotliCompressSync(b,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:b.length}}).length))' "$1"
+  fi
+}
+
+printf '%-28s %10s %10s %10s\n' file raw gzip brotli
+tr=0 tg=0 tb=0
+for f in "${files[@]}"; do
+  r=$(stat -c %s "$f")
+  g=$(gzip -9 -c "$f" | wc -c)
+  b=$(brotli_size "$f")
+  tr=$((tr + r)) tg=$((tg + g)) tb=$((tb + b))
+  printf '%-28s %10d %10d %10d\n' "${f#dist/}" "$r" "$g" "$b"
+done
+printf '%-28s %10d %10d %10d\n' total "$tr" "$tg" "$tb"
+echo
+echo "budget: $BUDGET bytes brotli (60 KB); peer: $PEER"
+if [ "$tb" -gt "$BUDGET" ]; then
+  echo "OVER BUDGET by $((tb - BUDGET)) bytes brotli" >&2
+  exit 1
+fi
+echo "within budget: $((BUDGET - tb)) bytes to spare"
