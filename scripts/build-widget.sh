@@ -17,6 +17,7 @@
 # `application/wasm`. The loader itself calls GET /v1/forms/{id}; the widget
 # POSTs /v1/leads with `content-type: application/json` (a CORS preflight).
 #
+# Sources: www/ (pages, loader, _headers, widget.css) and widget/ (the crate).
 # Idempotent: cargo and wasm-opt work only when the wasm changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,19 @@ export PATH="$HOME/.cargo/bin:$PATH"
 out=dist
 wasm_in=target/wasm32-unknown-unknown/release/baton_widget.wasm
 stage=target/widget-bindgen
+
+# Everything here ships to landing pages: minify with the esbuild that comes
+# with wrangler (no extra install), or copy as is when it is missing.
+esbuild=node_modules/@esbuild/linux-x64/bin/esbuild
+minify() {
+  local src=$1 dst=$2
+  shift 2
+  if [ -x "$esbuild" ]; then
+    "$esbuild" "$src" --minify --legal-comments=none --log-level=warning "$@" --outfile="$dst"
+  else
+    cp "$src" "$dst"
+  fi
+}
 
 cargo build -p baton-widget --target wasm32-unknown-unknown --release
 
@@ -43,11 +57,12 @@ if [ ! -f "$out/widget/widget_bg.wasm" ] || [ ! -f "$out/widget/widget.js" ] \
     --out-dir "$stage" --out-name widget "$wasm_in"
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     "$stage/widget_bg.wasm" -o "$out/widget/widget_bg.wasm"
-  cp "$stage/widget.js" "$out/widget/widget.js"
+  minify "$stage/widget.js" "$out/widget/widget.js" --format=esm
 fi
 
-cp www/index.html www/embed-test.html www/embed.js www/_headers "$out/"
-cp www/widget.css "$out/widget/widget.css"
+cp www/index.html www/embed-test.html www/_headers "$out/"
+minify www/embed.js "$out/embed.js"
+minify www/widget.css "$out/widget/widget.css"
 
 echo "wrote $out/:"
 (cd "$out" && find . -type f | sort | while read -r f; do

@@ -37,7 +37,7 @@ printf '%-28s %10d %10d %10d\n' total "$tr" "$tg" "$tb"
 echo
 echo "budget: $BUDGET bytes brotli (60 KB); peer: $PEER"
 if [ "$tb" -gt "$BUDGET" ]; then
-  echo "OVER BUDGET by $((tb - BUDGET)) bytes brotli" >&2
+  echo "OVER BUDGET by $((tb - BUDGET)) bytes brotli"
   exit 1
 fi
 echo "within budget: $((BUDGET - tb)) bytes to spare"

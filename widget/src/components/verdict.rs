@@ -41,7 +41,8 @@ pub fn Verdict(props: &VerdictProps) -> Html {
                 { ui.fit }{ ": " }
                 <strong class="baton-grade" data-testid="verdict-grade">{ d.grade.clone() }</strong>
                 { " — " }
-                <span data-testid="verdict-score">{ minus(d.score.to_string()) }</span>
+                // Plain digits (ASCII minus): tests and analytics read this number.
+                <span data-testid="verdict-score">{ d.score }</span>
                 { " " }{ ui.points }
             </p>
             if !top.is_empty() {
