@@ -183,21 +183,27 @@ impl Playbook {
     }
 
     /// The language part of `locale` if the playbook has text for it, else the default.
-    pub fn resolve_locale<'a>(&'a self, locale: Option<&'a str>) -> &'a str {
+    pub fn resolve_locale<'a>(&'a self, locale: Option<&str>) -> &'a str {
         let lang = locale
-            .map(|l| l.split(['-', '_']).next().unwrap_or(l))
+            .map(|l| l.split(['-', '_']).next().unwrap_or(l).trim())
             .unwrap_or("");
-        let known = |l: &str| {
-            self.raw.text.contains_key(l)
-                || self.raw.fields.iter().any(|f| match &f.label {
-                    Localized::Many(m) => m.contains_key(l),
-                    Localized::One(_) => false,
-                })
-        };
-        if !lang.is_empty() && known(lang) {
-            lang
-        } else {
-            &self.raw.default_locale
+        // Browsers send `de-DE`, people type `DE`: match the language case-insensitively
+        // and answer with the playbook's own spelling of it.
+        let mut known = self
+            .raw
+            .text
+            .keys()
+            .chain(self.raw.fields.iter().flat_map(|f| {
+                match &f.label {
+                    Localized::Many(m) => Some(m.keys()),
+                    Localized::One(_) => None,
+                }
+                .into_iter()
+                .flatten()
+            }));
+        match known.find(|k| !lang.is_empty() && k.eq_ignore_ascii_case(lang)) {
+            Some(k) => k,
+            None => &self.raw.default_locale,
         }
     }
 
@@ -226,5 +232,22 @@ impl Playbook {
             knocked_out: pick!(knocked_out),
             book_meeting: pick!(book_meeting),
         }
+    }
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    #[test]
+    fn a_visitors_locale_resolves_whatever_its_case_or_region() {
+        let pb = crate::parse_toml(include_str!("../../icp.toml"))
+            .unwrap_or_else(|p| unreachable!("{p}"));
+        assert_eq!(pb.resolve_locale(Some("DE")), "de");
+        assert_eq!(pb.resolve_locale(Some("de-AT")), "de");
+        assert_eq!(pb.resolve_locale(Some("fr-FR")), "en");
+        assert_eq!(pb.resolve_locale(None), "en");
+        assert_eq!(
+            pb.text("de").submit.as_deref(),
+            Some("Mit dem Vertrieb sprechen")
+        );
     }
 }
