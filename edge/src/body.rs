@@ -23,16 +23,32 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, AppError> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
+    let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|e| AppError::BadJson(format!("it could not be read to the end ({e})")))?;
-        if out.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(AppError::TooLarge);
+        seen = seen.saturating_add(chunk.len());
+        if seen > MAX_BODY_BYTES {
+            // Read on, discarding, before answering: answering in the middle
+            // of a streamed body cancels it, and a proxy in front that is
+            // still sending loses its connection (wrangler's dev proxy then
+            // fails the next request). Past DRAIN_LIMIT_BYTES we stop anyway.
+            if seen > DRAIN_LIMIT_BYTES {
+                return Err(AppError::TooLarge);
+            }
+            out = Vec::new();
+            continue;
         }
         out.extend_from_slice(&chunk);
     }
+    if seen > MAX_BODY_BYTES {
+        return Err(AppError::TooLarge);
+    }
     Ok(out)
 }
+
+/// How much of an oversized streamed body is read and thrown away.
+const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Any JSON value; a syntax error says where (`line 1 column 17`).
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, AppError> {

@@ -1,0 +1,323 @@
+// The edge's HTTP API against the real Worker on workerd with local D1:
+// what a widget, an API client or an attacker sees, and what lands in D1.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+
+import { startWorker, post } from "./support/worker.mjs";
+import { bakery, emeaVp, leadPost } from "./support/leads.mjs";
+
+const ALLOWED = "http://localhost:8787"; // in icp.toml's allowed_origins
+const STRANGER = "https://copycat.example";
+
+let w;
+let version;
+before(async () => {
+  w = await startWorker();
+  const health = await (await fetch(`${w.url}/v1/health`)).json();
+  version = health.forms.find((f) => f.id === "demo").version;
+});
+after(async () => {
+  await w?.stop();
+});
+
+const count = async (where = "1=1") => (await w.sql(`select count(*) as n from leads where ${where}`))[0].n;
+const row = async (id) => (await w.sql(`select * from leads where id = '${id}'`))[0];
+
+describe("GET /v1/forms/{id}", () => {
+  it("serves the public playbook with an ETag of its version, cacheable, readable by any page", async () => {
+    const res = await fetch(`${w.url}/v1/forms/demo`, { headers: { origin: STRANGER } });
+    assert.equal(res.status, 200);
+    assert.match(version, /^[0-9a-f]{16}$/);
+    assert.equal(res.headers.get("etag"), `"${version}"`);
+    assert.equal(res.headers.get("cache-control"), "public, max-age=60");
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    assert.match(res.headers.get("content-type"), /^application\/json/);
+    const pb = await res.json();
+    assert.equal(pb.id, "demo");
+    assert.deepEqual(pb.published, { version, edge_rules_removed: 1 });
+    // Private to sales: the competitor list and reps' contacts never leave the edge.
+    assert.ok(pb.rules.some((r) => r.id === "decision-maker"), "public rules are there");
+    assert.ok(!pb.rules.some((r) => r.id === "competitor"), "the edge-only rule is not");
+    assert.ok(!JSON.stringify(pb).includes("tableau.com"));
+    assert.ok(pb.reps.length > 0 && pb.reps.every((r) => r.email === undefined && r.webhook_url === undefined));
+    assert.ok(!JSON.stringify(pb).includes("@northwind.example"));
+    assert.equal(pb.allowed_origins, undefined);
+  });
+
+  it("answers 304 with no body when the browser already has this version", async () => {
+    const res = await fetch(`${w.url}/v1/forms/demo`, { headers: { "if-none-match": `"${version}"` } });
+    assert.equal(res.status, 304);
+    assert.equal(await res.text(), "");
+    assert.equal(res.headers.get("etag"), `"${version}"`);
+    const stale = await fetch(`${w.url}/v1/forms/demo`, { headers: { "if-none-match": '"0000000000000000"' } });
+    assert.equal(stale.status, 200);
+  });
+
+  it("answers an unknown form with a JSON 404", async () => {
+    const res = await fetch(`${w.url}/v1/forms/nope`);
+    assert.equal(res.status, 404);
+    const body = await res.json();
+    assert.equal(body.error.code, "unknown_form");
+    assert.match(body.error.message, /`nope`/);
+  });
+});
+
+describe("POST /v1/leads", () => {
+  it("stores a good lead in D1 with the edge's verdict and the assigned rep, answers 201", async () => {
+    const body = leadPost(emeaVp());
+    const res = await post(`${w.url}/v1/leads`, body, { "user-agent": "baton-e2e" });
+    assert.equal(res.status, 201, res.text);
+    const { lead_id, decision, agreement, assigned_rep } = res.body;
+    assert.match(lead_id, /^[0-9A-HJKMNP-TV-Z]{26}$/, "a ULID");
+    assert.equal(decision.version, version);
+    assert.equal(decision.score, 80);
+    assert.equal(decision.grade, "A");
+    assert.equal(decision.qualified, true);
+    assert.equal(decision.provisional, false, "the edge sees every rule and list");
+    assert.equal(decision.route.route, "emea-enterprise");
+    assert.equal(agreement, "unclaimed");
+    assert.ok(["ana", "jonas"].includes(assigned_rep.id), JSON.stringify(assigned_rep));
+    assert.ok(assigned_rep.name && assigned_rep.booking_url.startsWith("https://"));
+
+    const r = await row(lead_id);
+    assert.ok(r, "the lead is in D1");
+    assert.equal(r.form_id, "demo");
+    assert.equal(r.status, "accepted");
+    assert.deepEqual(JSON.parse(r.submission), body, "the post is stored as received");
+    assert.deepEqual(JSON.parse(r.decision), decision);
+    assert.equal(r.score, 80);
+    assert.equal(r.grade, "A");
+    assert.equal(r.qualified, 1);
+    assert.equal(r.knocked_out, null);
+    assert.equal(r.route_id, "emea-enterprise");
+    assert.equal(r.team_id, "emea-enterprise");
+    assert.equal(r.assigned_rep, assigned_rep.id);
+    assert.equal(r.claimed, null);
+    assert.equal(r.agreement, "unclaimed");
+    assert.equal(r.playbook_version, version);
+    assert.equal(r.origin, null);
+    assert.equal(r.user_agent, "baton-e2e");
+    assert.ok(Math.abs(Date.parse(r.created_at) - Date.now()) < 120_000, r.created_at);
+  });
+
+  it("records a browser's claim that matches as `match`", async () => {
+    const claimed = { version, score: 80, grade: "A", qualified: true, provisional: true };
+    const res = await post(`${w.url}/v1/leads`, leadPost(emeaVp(), { claimed }));
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.agreement, "match");
+    const r = await row(res.body.lead_id);
+    assert.equal(r.agreement, "match");
+    assert.deepEqual(JSON.parse(r.claimed), claimed);
+  });
+
+  it("stores a tampered grade-C lead that claims grade A with the edge's verdict, as a mismatch", async () => {
+    const claimed = { version, score: 95, grade: "A", qualified: true, provisional: true };
+    const res = await post(`${w.url}/v1/leads`, leadPost(bakery(), { claimed }));
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.decision.score, 30);
+    assert.equal(res.body.decision.grade, "C");
+    assert.equal(res.body.decision.qualified, false);
+    assert.equal(res.body.agreement, "mismatch");
+    assert.equal(res.body.decision.route.route, "fallback", "not routed to enterprise sales");
+    assert.equal(res.body.assigned_rep.id, "sam");
+    const r = await row(res.body.lead_id);
+    assert.equal(r.grade, "C");
+    assert.equal(r.score, 30);
+    assert.equal(r.qualified, 0);
+    assert.equal(r.route_id, "fallback");
+    assert.equal(r.assigned_rep, "sam");
+    assert.equal(r.agreement, "mismatch");
+    assert.equal(JSON.parse(r.claimed).grade, "A", "the claim is kept, for the record");
+  });
+
+  it("hands two leads of one team to different reps, and concurrent leads never share a turn", async () => {
+    const first = await post(`${w.url}/v1/leads`, leadPost(emeaVp()));
+    const second = await post(`${w.url}/v1/leads`, leadPost(emeaVp()));
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 201);
+    assert.notEqual(first.body.assigned_rep.id, second.body.assigned_rep.id);
+
+    // Weighted: Maya (weight 2) and Liam (1) share North America. Six leads
+    // at once: every turn is handed out once, so exactly 4 + 2.
+    const na = emeaVp({ country: "US" });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${w.url}/v1/leads`, leadPost(na))));
+    const reps = answers.map((a) => (assert.equal(a.status, 201, a.text), a.body.assigned_rep.id));
+    assert.deepEqual(
+      { maya: reps.filter((r) => r === "maya").length, liam: reps.filter((r) => r === "liam").length },
+      { maya: 4, liam: 2 },
+      reps.join(","),
+    );
+  });
+
+  it("answers broken JSON with 400 saying where, and stores nothing", async () => {
+    const before = await count();
+    const res = await post(`${w.url}/v1/leads`, '{"v":1,"form":"demo","submission":{"fields":{');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, "invalid_json");
+    assert.match(res.body.error.message, /line 1 column \d+/);
+    assert.deepEqual(res.body.error.fields, []);
+
+    const shape = await post(`${w.url}/v1/leads`, { v: 1, form: "demo", submission: { fields: { name: { first: "A" } } } });
+    assert.equal(shape.status, 400);
+    assert.equal(shape.body.error.code, "invalid_request");
+    assert.match(shape.body.error.message, /submission\.fields\.name/);
+
+    const typo = await post(`${w.url}/v1/leads`, { v: 1, form: "demo", submision: {} });
+    assert.equal(typo.status, 400);
+    assert.match(typo.body.error.message, /submision/);
+
+    const newer = await post(`${w.url}/v1/leads`, { v: 2, form: "demo", submission: {} });
+    assert.equal(newer.status, 400);
+    assert.equal(newer.body.error.code, "unsupported_version");
+
+    const empty = await post(`${w.url}/v1/leads`, "");
+    assert.equal(empty.status, 400);
+    assert.equal(await count(), before);
+  });
+
+  it("refuses a body over 32 KB with 413, whether Content-Length says so or not", async () => {
+    const before = await count();
+    const big = leadPost(emeaVp({ name: "x".repeat(33 * 1024) }));
+    const res = await post(`${w.url}/v1/leads`, big);
+    assert.equal(res.status, 413);
+    assert.equal(res.body.error.code, "payload_too_large");
+
+    // Streamed without Content-Length (chunked): the Worker counts what it reads.
+    const bytes = new TextEncoder().encode(JSON.stringify(big));
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 4096) c.enqueue(bytes.slice(i, i + 4096));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${w.url}/v1/leads`, {
+      method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/json" },
+    });
+    assert.equal(chunked.status, 413);
+    assert.equal((await chunked.json()).error.code, "payload_too_large");
+
+    const justUnder = leadPost(emeaVp({ title: "VP " + "y".repeat(100) }));
+    assert.equal((await post(`${w.url}/v1/leads`, justUnder)).status, 201);
+    assert.equal(await count(), before + 1);
+  });
+
+  it("answers missing answers with 422 and the list, and still keeps what the visitor typed", async () => {
+    const body = leadPost({ locale: "de", fields: { email: "lena@firma-beispiel.de", company: "Firma Beispiel" } });
+    const res = await post(`${w.url}/v1/leads`, body);
+    assert.equal(res.status, 422);
+    assert.equal(res.body.error.code, "invalid_fields");
+    const fields = res.body.error.fields.map((f) => f.field).sort();
+    assert.deepEqual(fields, ["consent", "country", "employees", "name", "timeline"]);
+    assert.ok(res.body.error.fields.every((f) => f.code && f.message), "each with a code and a message");
+    assert.ok(res.body.error.fields.some((f) => /[äöüß]|Bitte/.test(f.message)), "messages in the visitor's locale");
+
+    const kept = await w.sql("select * from leads where status = 'invalid' and submission like '%lena@firma-beispiel.de%'");
+    assert.equal(kept.length, 1, "the invalid submission is stored, not lost");
+    assert.deepEqual(JSON.parse(kept[0].submission), body);
+    assert.equal(kept[0].assigned_rep, null);
+    assert.equal(JSON.parse(kept[0].decision).valid, false);
+  });
+
+  it("refuses a page whose origin the playbook does not list with 403, and stores nothing", async () => {
+    const before = await count();
+    const res = await post(`${w.url}/v1/leads`, leadPost(emeaVp()), { origin: STRANGER });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.error.code, "origin_not_allowed");
+    assert.ok(res.body.error.message.includes(STRANGER), res.body.error.message);
+    // The refused page may read why (the widget shows it), nothing more.
+    assert.equal(res.headers.get("access-control-allow-origin"), STRANGER);
+
+    // A "simple" cross-origin post skips the preflight: the Worker still refuses it.
+    const simple = await post(`${w.url}/v1/leads`, JSON.stringify(leadPost(emeaVp())), {
+      origin: STRANGER, "content-type": "text/plain;charset=UTF-8",
+    });
+    assert.equal(simple.status, 403);
+    assert.equal(await count(), before);
+    assert.equal(await count(`origin = '${STRANGER}'`), 0);
+  });
+
+  it("accepts a listed origin and its own origin, with CORS headers for that page", async () => {
+    const res = await post(`${w.url}/v1/leads`, leadPost(emeaVp()), { origin: ALLOWED });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.headers.get("access-control-allow-origin"), ALLOWED);
+    assert.match(res.headers.get("vary"), /Origin/i);
+    assert.equal((await row(res.body.lead_id)).origin, ALLOWED);
+
+    const own = await post(`${w.url}/v1/leads`, leadPost(emeaVp()), { origin: w.url });
+    assert.equal(own.status, 201, "the Worker's own pages are always allowed");
+  });
+
+  it("answers a CORS preflight with 204 for the asking page", async () => {
+    const res = await fetch(`${w.url}/v1/leads`, {
+      method: "OPTIONS",
+      headers: { origin: ALLOWED, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("access-control-allow-origin"), ALLOWED);
+    assert.match(res.headers.get("access-control-allow-methods"), /POST/);
+    assert.match(res.headers.get("access-control-allow-headers"), /content-type/i);
+    assert.ok(Number(res.headers.get("access-control-max-age")) > 0);
+    assert.match(res.headers.get("vary"), /Origin/i);
+  });
+
+  it("answers an unknown form with 404 and stores nothing", async () => {
+    const before = await count();
+    const res = await post(`${w.url}/v1/leads`, { v: 1, form: "nope", submission: emeaVp() });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, "unknown_form");
+    assert.equal(await count(), before);
+  });
+});
+
+describe("POST /v1/evaluate", () => {
+  it("evaluates against a form without storing anything", async () => {
+    const before = await count();
+    const res = await post(`${w.url}/v1/evaluate`, { form: "demo", submission: bakery() });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.decision.grade, "C");
+    assert.equal(res.body.decision.version, version);
+    assert.equal(await count(), before);
+  });
+
+  it("reports every problem of an inline playbook with its path", async () => {
+    const res = await post(`${w.url}/v1/evaluate`, {
+      playbook: {
+        id: "lab", name: "Lab", fields: [{ id: "employees", kind: "number", label: "Employees" }],
+        rules: [{ id: "big", points: 5, when: { field: "emploees", op: "at_least", value: 100 } }],
+        grades: [{ grade: "A" }], routes: [],
+      },
+      submission: { fields: { employees: 10 } },
+    });
+    assert.equal(res.status, 422);
+    assert.equal(res.body.error.code, "invalid_playbook");
+    assert.ok(res.body.error.problems.some((p) => p.path.startsWith("rules[0]") && /emploees/.test(p.message)),
+      JSON.stringify(res.body.error.problems));
+  });
+
+  it("needs a form or a playbook", async () => {
+    const res = await post(`${w.url}/v1/evaluate`, { submission: {} });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /`form`/);
+  });
+});
+
+describe("routing", () => {
+  it("answers a wrong method with a JSON 405", async () => {
+    for (const [method, path] of [["PUT", "/v1/leads"], ["GET", "/v1/leads"], ["DELETE", "/v1/forms/demo"]]) {
+      const res = await fetch(`${w.url}${path}`, { method });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      const body = await res.json();
+      assert.equal(body.error.code, "method_not_allowed");
+      assert.ok(body.error.message.includes(method));
+    }
+  });
+
+  it("answers an unknown path with a JSON 404", async () => {
+    for (const path of ["/v1/nope", "/v2/leads", "/no-such-page"]) {
+      const res = await fetch(`${w.url}${path}`);
+      assert.equal(res.status, 404, path);
+      assert.equal((await res.json()).error.code, "not_found");
+    }
+  });
+});
