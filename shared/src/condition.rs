@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::email;
-use crate::lead::{Answer, Lead};
+use crate::lead::{Answer, Lead, Text};
 use crate::raw::Op;
-use crate::text::words;
+use crate::text::{ascii_words, words};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Cond {
@@ -171,20 +171,18 @@ impl Test {
         match (&self.check, self.op, answer) {
             (_, Op::Present, _) => true,
             (_, Op::Absent, _) => false,
-            (Check::Text(v), Op::Equals, Answer::Text(t)) => t.lower == *v,
-            (Check::Text(v), Op::NotEquals, Answer::Text(t)) => t.lower != *v,
-            (Check::Text(v), Op::Equals, Answer::List(l)) => l.iter().any(|x| x.lower == *v),
-            (Check::Text(v), Op::NotEquals, Answer::List(l)) => l.iter().all(|x| x.lower != *v),
+            (Check::Text(v), Op::Equals, Answer::Text(t)) => t.is(v),
+            (Check::Text(v), Op::NotEquals, Answer::Text(t)) => !t.is(v),
+            (Check::Text(v), Op::Equals, Answer::List(l)) => l.iter().any(|x| x.is(v)),
+            (Check::Text(v), Op::NotEquals, Answer::List(l)) => l.iter().all(|x| !x.is(v)),
             (Check::Int(v), Op::Equals, Answer::Int(i)) => i == v,
             (Check::Int(v), Op::NotEquals, Answer::Int(i)) => i != v,
             (Check::Bool(v), Op::Equals, Answer::Bool(b)) => b == v,
             (Check::Bool(v), Op::NotEquals, Answer::Bool(b)) => b != v,
-            (Check::Texts(vs), Op::In, Answer::Text(t)) => contains(vs, &t.lower),
-            (Check::Texts(vs), Op::NotIn, Answer::Text(t)) => !contains(vs, &t.lower),
-            (Check::Texts(vs), Op::In, Answer::List(l)) => l.iter().any(|x| contains(vs, &x.lower)),
-            (Check::Texts(vs), Op::NotIn, Answer::List(l)) => {
-                !l.iter().any(|x| contains(vs, &x.lower))
-            }
+            (Check::Texts(vs), Op::In, Answer::Text(t)) => t.is_in(vs),
+            (Check::Texts(vs), Op::NotIn, Answer::Text(t)) => !t.is_in(vs),
+            (Check::Texts(vs), Op::In, Answer::List(l)) => l.iter().any(|x| x.is_in(vs)),
+            (Check::Texts(vs), Op::NotIn, Answer::List(l)) => !l.iter().any(|x| x.is_in(vs)),
             (Check::Ints(vs), Op::In, Answer::Int(i)) => vs.binary_search(i).is_ok(),
             (Check::Ints(vs), Op::NotIn, Answer::Int(i)) => vs.binary_search(i).is_err(),
             (Check::Range(lo, hi), Op::Between, Answer::Int(i)) => lo <= i && i <= hi,
@@ -192,14 +190,13 @@ impl Test {
             (Check::Int(v), Op::AtMost, Answer::Int(i)) => i <= v,
             (Check::Int(v), Op::GreaterThan, Answer::Int(i)) => i > v,
             (Check::Int(v), Op::LessThan, Answer::Int(i)) => i < v,
-            (Check::Words(phrases), Op::ContainsWord, Answer::Text(t)) => {
-                has_phrase(&t.lower, phrases)
-            }
+            (Check::Words(phrases), Op::ContainsWord, Answer::Text(t)) => has_phrase(t, phrases),
             (Check::Domains(ds), Op::DomainMatches, Answer::Text(t)) => {
-                domain_of(self.subject, &t.lower).is_some_and(|d| domain_matches(d, ds))
+                domain_of(self.subject, &t.lower()).is_some_and(|d| domain_matches(d, ds))
             }
             (_, Op::FreeEmail | Op::DisposableEmail | Op::BusinessEmail, Answer::Text(t)) => {
-                let Some(domain) = domain_of(self.subject, &t.lower) else {
+                let lower = t.lower();
+                let Some(domain) = domain_of(self.subject, &lower) else {
                     return false;
                 };
                 match email::classify(domain) {
@@ -288,9 +285,7 @@ impl Test {
             Check::Words(ps) => {
                 // Name the word that matched: sales reads "contains \"head\"", not a list.
                 let hit = match answer {
-                    Answer::Text(t) => ps
-                        .iter()
-                        .find(|p| has_phrase(&t.lower, std::slice::from_ref(p))),
+                    Answer::Text(t) => ps.iter().find(|p| has_phrase(t, std::slice::from_ref(p))),
                     _ => None,
                 };
                 match hit {
@@ -335,15 +330,6 @@ fn list<S: AsRef<str>>(out: &mut String, items: impl Iterator<Item = S>) {
     out.push(']');
 }
 
-/// Membership in a sorted list; short lists are scanned, which is faster.
-fn contains(sorted: &[String], x: &str) -> bool {
-    if sorted.len() <= 8 {
-        sorted.iter().any(|s| s == x)
-    } else {
-        sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
-    }
-}
-
 /// The domain part when the subject is an email field; a domain fact is one already.
 fn domain_of(subject: Subject, lower: &str) -> Option<&str> {
     match subject {
@@ -361,13 +347,39 @@ pub(crate) fn domain_matches(domain: &str, domains: &[String]) -> bool {
     })
 }
 
-fn has_phrase(lower: &str, phrases: &[Vec<String>]) -> bool {
-    // One pass over the words: a phrase matches when its words appear in a row.
-    let toks: Vec<&str> = words(lower).collect();
-    phrases.iter().any(|p| match p.as_slice() {
-        [single] => toks.iter().any(|t| t == single),
-        many => toks
-            .windows(many.len())
-            .any(|w| w.iter().zip(many).all(|(a, b)| a == b)),
-    })
+/// Whether the text's words contain one of the phrases (lowercase word lists)
+/// as consecutive whole words. Allocates nothing: scoring runs it per lead.
+fn has_phrase(text: &Text, phrases: &[Vec<String>]) -> bool {
+    let s = text.for_words();
+    if s.is_ascii() {
+        phrase_in(ascii_words(s), phrases)
+    } else {
+        phrase_in(words(s), phrases)
+    }
+}
+
+/// One pass over the words: at each word, whether a phrase starts there.
+fn phrase_in<'t>(mut at: impl Iterator<Item = &'t str> + Clone, phrases: &[Vec<String>]) -> bool {
+    // Phrase words are lowercase, and so are the words of a non-ASCII text's
+    // lowercase; an ASCII text's words match them ignoring ASCII case.
+    let same = |a: &str, b: &String| a.eq_ignore_ascii_case(b);
+    loop {
+        let mut rest = at.clone();
+        let Some(word) = rest.next() else {
+            return false;
+        };
+        let hit = phrases.iter().any(|p| match p.split_first() {
+            Some((first, more)) => {
+                same(word, first) && {
+                    let mut next = rest.clone();
+                    more.iter().all(|w| next.next().is_some_and(|t| same(t, w)))
+                }
+            }
+            None => false,
+        });
+        if hit {
+            return true;
+        }
+        at = rest;
+    }
 }

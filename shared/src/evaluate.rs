@@ -24,10 +24,16 @@ pub struct Score {
 impl Playbook {
     /// Validates, scores, grades and routes one submission. Never panics.
     pub fn evaluate(&self, submission: &Submission) -> Decision {
-        let lang = self.resolve_locale(submission.locale.as_deref());
-        let (answers, field_errors) = fields::validate(self, submission, lang);
+        let (answers, invalid) = fields::validate(self, submission);
+        let valid = invalid.is_empty();
+        // Only messages need the locale, and only invalid leads have messages.
+        let field_errors = if valid {
+            Vec::new()
+        } else {
+            let lang = self.resolve_locale(submission.locale.as_deref());
+            fields::errors(self, &invalid, lang)
+        };
         let mut lead = Lead::new(self, answers, &submission.context);
-        let valid = field_errors.is_empty();
         let s = self.score_lead(&lead, valid);
 
         let reasons = s
@@ -87,16 +93,16 @@ impl Playbook {
     /// Score, grade and qualification only: the hot path `evaluate` starts
     /// with, exposed for bulk work (backtests, benchmarks).
     pub fn score(&self, submission: &Submission) -> Score {
-        let lang = self.resolve_locale(submission.locale.as_deref());
-        let (answers, errors) = fields::validate(self, submission, lang);
+        let (answers, invalid) = fields::validate(self, submission);
         let lead = Lead::new(self, answers, &submission.context);
-        self.score_lead(&lead, errors.is_empty())
+        self.score_lead(&lead, invalid.is_empty())
     }
 
     fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
         let mut trace = Trace::default();
         let mut total: i64 = 0;
-        let mut fired = Vec::new();
+        // Sized once: growing it rule by rule would allocate several times per lead.
+        let mut fired = Vec::with_capacity(self.rules.len());
         let mut knockout = None;
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.when.eval(lead, &mut trace) {

@@ -1,6 +1,8 @@
 //! Field validation: a visitor's answers become normalized `Answer`s or
 //! field errors (values, never panics), one per field at most.
 
+use std::borrow::Cow;
+
 use crate::email;
 use crate::lead::{Answer, Text};
 use crate::messages::{field_error, Limits};
@@ -9,42 +11,130 @@ use crate::raw::FieldKind;
 use crate::text::fold_width;
 use crate::wire::{FieldError, FieldErrorCode, Submission, Value};
 
+/// A field that failed validation: its index in the playbook and why.
+pub(crate) type Invalid = (usize, FieldErrorCode);
+
 /// Validates every field of the form; answers to unknown fields are ignored.
-pub(crate) fn validate(
-    playbook: &Playbook,
-    submission: &Submission,
-    lang: &str,
-) -> (Vec<Answer>, Vec<FieldError>) {
+/// Answers borrow from the submission and the playbook, so a valid lead costs
+/// one allocation here; messages are made later, only for the fields that failed.
+pub(crate) fn validate<'a>(
+    playbook: &'a Playbook,
+    submission: &'a Submission,
+) -> (Vec<Answer<'a>>, Vec<Invalid>) {
     let mut answers = Vec::with_capacity(playbook.fields.len());
-    let mut errors = Vec::new();
-    for field in &playbook.fields {
-        let value = submission.fields.get(&field.id).unwrap_or(&Value::Null);
-        match check(field, value) {
+    let mut invalid = Vec::new();
+    let given = Given::new(submission);
+    for (i, field) in playbook.fields.iter().enumerate() {
+        match check(field, given.get(&field.id)) {
             Ok(a) => answers.push(a),
             Err(code) => {
-                errors.push(FieldError {
-                    field: field.id.clone(),
-                    code,
-                    message: field_error(
-                        lang,
-                        code,
-                        Limits {
-                            min: field.min,
-                            max: field.max,
-                            max_length: u32::try_from(max_length(field)).ok(),
-                        },
-                    ),
-                });
+                invalid.push((i, code));
                 // An invalid answer counts as no answer for scoring, so the
                 // widget can still show a verdict while the visitor types.
                 answers.push(Answer::Missing);
             }
         }
     }
-    (answers, errors)
+    (answers, invalid)
 }
 
-fn check(field: &Field, value: &Value) -> Result<Answer, FieldErrorCode> {
+static NULL: Value = Value::Null;
+
+/// Submissions up to this many answers are scanned; longer ones use the map.
+const SCAN: usize = 24;
+
+/// The submission's answers by field id. A `BTreeMap` lookup per field costs
+/// a string comparison per node it passes; a scan over ids reduced to
+/// integers costs far less per lead, and is exact (see `key`).
+struct Given<'a> {
+    keys: [u128; SCAN],
+    ids: [&'a str; SCAN],
+    values: [&'a Value; SCAN],
+    len: usize,
+    map: &'a std::collections::BTreeMap<String, Value>,
+}
+
+/// An id's length and first eight bytes as one integer: ids of up to eight
+/// bytes are equal exactly when their keys are; longer ones also compare the rest.
+fn key(id: &str) -> u128 {
+    let b = id.as_bytes();
+    let first = match b.first_chunk::<8>() {
+        Some(c) => *c,
+        None => {
+            let mut c = [0u8; 8];
+            for (d, s) in c.iter_mut().zip(b) {
+                *d = *s;
+            }
+            c
+        }
+    };
+    (b.len() as u128) << 64 | u128::from(u64::from_le_bytes(first))
+}
+
+impl<'a> Given<'a> {
+    fn new(submission: &'a Submission) -> Self {
+        let mut g = Given {
+            keys: [0; SCAN],
+            ids: [""; SCAN],
+            values: [&NULL; SCAN],
+            len: submission.fields.len(),
+            map: &submission.fields,
+        };
+        if g.len <= SCAN {
+            for (((k, i), v), (id, value)) in g
+                .keys
+                .iter_mut()
+                .zip(g.ids.iter_mut())
+                .zip(g.values.iter_mut())
+                .zip(&submission.fields)
+            {
+                *k = key(id);
+                *i = id;
+                *v = value;
+            }
+        }
+        g
+    }
+
+    /// The answer to field `id`, or null.
+    fn get(&self, id: &str) -> &'a Value {
+        let (Some(keys), true) = (self.keys.get(..self.len), self.len <= SCAN) else {
+            return self.map.get(id).unwrap_or(&NULL);
+        };
+        let k = key(id);
+        let same = |i: usize| id.len() <= 8 || self.ids.get(i).is_some_and(|x| *x == id);
+        keys.iter()
+            .enumerate()
+            .find(|&(i, kk)| *kk == k && same(i))
+            .and_then(|(i, _)| self.values.get(i).copied())
+            .unwrap_or(&NULL)
+    }
+}
+
+/// The field errors of `validate`, in the visitor's language.
+pub(crate) fn errors(playbook: &Playbook, invalid: &[Invalid], lang: &str) -> Vec<FieldError> {
+    invalid
+        .iter()
+        .filter_map(|&(i, code)| {
+            let field = playbook.fields.get(i)?;
+            Some(FieldError {
+                field: field.id.clone(),
+                code,
+                message: field_error(
+                    lang,
+                    code,
+                    Limits {
+                        min: field.min,
+                        max: field.max,
+                        max_length: u32::try_from(max_length(field)).ok(),
+                    },
+                ),
+            })
+        })
+        .collect()
+}
+
+fn check<'a>(field: &'a Field, value: &'a Value) -> Result<Answer<'a>, FieldErrorCode> {
     use FieldErrorCode as C;
     let answer = match field.kind {
         FieldKind::Text | FieldKind::Hidden => text_of(value)?
@@ -53,19 +143,28 @@ fn check(field: &Field, value: &Value) -> Result<Answer, FieldErrorCode> {
         FieldKind::Email => match text_of(value)? {
             None => None,
             Some(s) => {
-                if s.chars().count() > max_length(field) {
+                let max = max_length(field);
+                if s.len() > max && s.chars().count() > max {
                     return Err(C::TooLong);
                 }
-                let domain = email::domain(&s).ok_or(C::InvalidEmail)?;
+                let domain = match plain_address_domain(&s) {
+                    Some(d) => d,
+                    None => Cow::Owned(email::domain(&s).ok_or(C::InvalidEmail)?),
+                };
                 // Keep the local part as typed, the domain normalized.
-                let local = s.rsplit_once('@').map_or("", |(l, _)| l);
-                Some(Answer::Text(Text::new(format!("{local}@{domain}"))))
+                let (local, typed) = s.rsplit_once('@').unwrap_or(("", ""));
+                let address = if typed == domain {
+                    s
+                } else {
+                    Cow::Owned(format!("{local}@{domain}"))
+                };
+                Some(Answer::Text(Text::new(address)))
             }
         },
         FieldKind::Phone => match text_of(value)? {
             None => None,
             Some(s) => {
-                let s = limit(field, fold_width(&s).into_owned())?;
+                let s = limit(field, Cow::Owned(fold_width(&s).into_owned()))?;
                 let ok_chars = s
                     .chars()
                     .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
@@ -101,7 +200,7 @@ fn check(field: &Field, value: &Value) -> Result<Answer, FieldErrorCode> {
                 Value::Null => Vec::new(),
                 v => vec![v],
             };
-            let mut chosen: Vec<String> = Vec::new();
+            let mut chosen: Vec<&str> = Vec::new();
             for item in items {
                 if let Some(s) = text_of(item)? {
                     let o = option(field, &s)?;
@@ -133,15 +232,21 @@ fn check(field: &Field, value: &Value) -> Result<Answer, FieldErrorCode> {
 }
 
 /// Trimmed text; blank is no answer. Numbers and booleans are accepted as text.
-fn text_of(v: &Value) -> Result<Option<String>, FieldErrorCode> {
+fn text_of(v: &Value) -> Result<Option<Cow<'_, str>>, FieldErrorCode> {
     match v {
         Value::Null => Ok(None),
         Value::Text(s) => {
-            let t = s.trim();
-            Ok((!t.is_empty()).then(|| t.to_owned()))
+            // Printable ASCII at both ends is never whitespace: skip the trim.
+            let edge = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x7f).contains(b));
+            let t = if edge(s.as_bytes().first()) && edge(s.as_bytes().last()) {
+                s.as_str()
+            } else {
+                s.trim()
+            };
+            Ok((!t.is_empty()).then_some(Cow::Borrowed(t)))
         }
-        Value::Int(i) => Ok(Some(i.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Int(i) => Ok(Some(Cow::Owned(i.to_string()))),
+        Value::Bool(b) => Ok(Some(Cow::Owned(b.to_string()))),
         Value::Float(_) | Value::List(_) => Err(FieldErrorCode::WrongType),
     }
 }
@@ -157,8 +262,10 @@ fn max_length(field: &Field) -> usize {
     }
 }
 
-fn limit(field: &Field, s: String) -> Result<String, FieldErrorCode> {
-    if s.chars().count() > field.max_length as usize {
+fn limit<'a>(field: &Field, s: Cow<'a, str>) -> Result<Cow<'a, str>, FieldErrorCode> {
+    // A text is never longer in characters than in bytes: count only when it could matter.
+    let max = field.max_length as usize;
+    if s.len() > max && s.chars().count() > max {
         Err(FieldErrorCode::TooLong)
     } else {
         Ok(s)
@@ -216,18 +323,133 @@ fn bool_of(v: &Value) -> Result<Option<bool>, FieldErrorCode> {
     }
 }
 
+/// The normalized domain of an address in the shape nearly every address
+/// has (printable ASCII, one `@`, a plain local part, a plain domain), or
+/// `None` when `email::domain` must decide. Where it answers it agrees with
+/// `email::domain` (the test below checks exhaustively), without the
+/// allocations and character decoding the general check needs per lead.
+fn plain_address_domain(s: &str) -> Option<Cow<'_, str>> {
+    let (local, domain) = s.rsplit_once('@')?;
+    let lb = local.as_bytes();
+    let db = domain.as_bytes();
+    let plain_local = !lb.is_empty()
+        && lb.len() <= 64
+        && lb.iter().all(|b| (0x21..=0x7e).contains(b) && *b != b'@')
+        && lb.first() != Some(&b'.')
+        && lb.last() != Some(&b'.')
+        && !lb.windows(2).any(|w| w == b"..");
+    // No character normalization changes: nothing to fold, trim or strip.
+    let plain_domain = db.len() <= 253
+        && db
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'.')
+        && db.last() != Some(&b'.');
+    if !plain_local || !plain_domain {
+        return None;
+    }
+    let mut labels = 0;
+    let mut last = "";
+    for label in domain.split('.') {
+        let l = label.as_bytes();
+        if l.is_empty() || l.len() > 63 || l.first() == Some(&b'-') || l.last() == Some(&b'-') {
+            return None;
+        }
+        labels += 1;
+        last = label;
+    }
+    // A top-level domain is never all digits.
+    if labels < 2 || last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(crate::text::ascii_lower(domain))
+}
+
 /// The option's canonical value; API clients may differ in letter case.
-fn option(field: &Field, s: &str) -> Result<String, FieldErrorCode> {
+fn option<'a>(field: &'a Field, s: &str) -> Result<&'a str, FieldErrorCode> {
+    // Same length and first byte before comparing: most options differ there.
+    let exact = |o: &&String| {
+        o.len() == s.len() && o.as_bytes().first() == s.as_bytes().first() && o.as_str() == s
+    };
+    if let Some(o) = field.options.iter().find(exact) {
+        return Ok(o);
+    }
+    let s = s.to_lowercase();
     field
         .options
         .iter()
-        .find(|o| *o == s)
-        .or_else(|| {
-            field
-                .options
-                .iter()
-                .find(|o| o.to_lowercase() == s.to_lowercase())
-        })
-        .cloned()
+        .find(|o| o.to_lowercase() == s)
+        .map(String::as_str)
         .ok_or(FieldErrorCode::UnknownOption)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string over an alphabet of the characters that matter to address
+    /// syntax, up to `len` long.
+    fn all_strings(alphabet: &[char], len: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..len {
+            let next: Vec<String> = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            out.extend(next.iter().cloned());
+            last = next;
+        }
+        out
+    }
+
+    #[test]
+    fn the_address_fast_path_agrees_with_the_general_check() {
+        let mut cases = all_strings(&['a', 'Z', '7', '.', '-', '@', ' ', '"', 'é'], 6);
+        // Around every length limit: 64 for the local part, 63 for a label,
+        // 253 for the domain; and shapes the generator cannot reach.
+        let label = |n: usize| "a".repeat(n);
+        for n in [63, 64, 65] {
+            cases.push(format!("{}@example.com", label(n)));
+            cases.push(format!("x@{}.com", label(n)));
+        }
+        for n in [44, 45, 46] {
+            // Domains of 252, 253 and 254 characters.
+            let front = format!("{}.", label(50)).repeat(4);
+            cases.push(format!("x@{front}{}.com", label(n)));
+        }
+        cases.extend(
+            [
+                "user0@web.de",
+                "user5@ACME123.CO.UK",
+                "a.b+c_d@sub.example.co.uk",
+                "x@163.com",
+                "x@1.2.3.4",
+                "x@example.com.",
+                "x@@example.com",
+                "\"a@b\"@example.com",
+                "x@ｅｘａｍｐｌｅ．com",
+                "jörg@bücher.de",
+                "tab\t@example.com",
+                "x@exa_mple.com",
+                "x@-example.com",
+                "x@example-.com",
+            ]
+            .map(String::from),
+        );
+        let mut fast = 0;
+        for s in &cases {
+            if let Some(d) = plain_address_domain(s) {
+                fast += 1;
+                assert_eq!(email::domain(s).as_deref(), Some(&*d), "{s:?}");
+            }
+        }
+        assert!(fast > 300, "the fast path took only {fast} cases");
+        for common in [
+            "user0@web.de",
+            "user5@ACME123.CO.UK",
+            "a.b+c_d@sub.example.co.uk",
+        ] {
+            assert!(plain_address_domain(common).is_some(), "{common}");
+        }
+    }
 }

@@ -1,62 +1,190 @@
 //! A lead as rules see it: every answer validated and normalized once, plus
 //! the facts derived from the answers and the context.
 
+use std::borrow::Cow;
+
 use crate::condition::{Fact, Subject};
 use crate::playbook::Playbook;
-use crate::text::{lower, normalize_domain};
+use crate::text::{ascii_lower, lower, normalize_domain};
 use crate::wire::Context;
 
-/// A text answer kept as typed (for people) and lowercased (for rules).
+/// A text answer kept as typed (for people) and, for rules, in lowercase.
+///
+/// Scoring must not allocate per answer, so the text borrows from the
+/// submission (or from the playbook, for a select's canonical option), and the
+/// lowercase is only made for text that is not ASCII. ASCII text is compared
+/// ignoring ASCII case against the values rules hold, which compile has
+/// lowercased: exactly the same verdict as comparing its lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Text {
-    pub raw: String,
-    pub lower: String,
+pub(crate) struct Text<'a> {
+    pub raw: Cow<'a, str>,
+    fold: Fold,
 }
 
-impl Text {
-    pub fn new(raw: String) -> Self {
+/// How a text's lowercase is had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fold {
+    /// ASCII without capitals: the text is its own lowercase.
+    Plain,
+    /// ASCII with capitals: compared ignoring ASCII case.
+    Ascii,
+    /// Not ASCII: the lowercase, made once.
+    Other(String),
+}
+
+impl<'a> Text<'a> {
+    pub fn new(raw: impl Into<Cow<'a, str>>) -> Self {
+        let raw = raw.into();
+        // One pass over the bytes: any non-ASCII byte, any capital.
+        let (mut high, mut upper) = (false, false);
+        for b in raw.bytes() {
+            high |= !b.is_ascii();
+            upper |= b.is_ascii_uppercase();
+        }
+        let fold = if high {
+            Fold::Other(lower(&raw))
+        } else if upper {
+            Fold::Ascii
+        } else {
+            Fold::Plain
+        };
+        Text { raw, fold }
+    }
+
+    /// Text that is its own lowercase already (a domain cut from a lowercased address).
+    fn lowercase(s: String) -> Self {
+        let fold = if s.is_ascii() {
+            Fold::Plain
+        } else {
+            Fold::Other(s.clone())
+        };
         Text {
-            lower: lower(&raw),
-            raw,
+            raw: Cow::Owned(s),
+            fold,
+        }
+    }
+
+    /// The lowercase, as rules see the text; borrowed unless ASCII capitals need lowering.
+    pub fn lower(&self) -> Cow<'_, str> {
+        match &self.fold {
+            Fold::Plain => Cow::Borrowed(&self.raw),
+            Fold::Ascii => Cow::Owned(self.raw.to_ascii_lowercase()),
+            Fold::Other(f) => Cow::Borrowed(f),
+        }
+    }
+
+    /// Whether the lowercase equals `v`, a value compile lowercased.
+    pub fn is(&self, v: &str) -> bool {
+        match &self.fold {
+            Fold::Plain => self.raw == v,
+            Fold::Ascii => self.raw.eq_ignore_ascii_case(v),
+            Fold::Other(f) => f == v,
+        }
+    }
+
+    /// Whether the lowercase is in `sorted`, a sorted list compile lowercased.
+    pub fn is_in(&self, sorted: &[String]) -> bool {
+        // Short lists are scanned, which is faster.
+        let exact = |x: &str| {
+            if sorted.len() <= 8 {
+                sorted.iter().any(|s| s == x)
+            } else {
+                sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
+            }
+        };
+        match &self.fold {
+            Fold::Plain => exact(&self.raw),
+            Fold::Other(f) => exact(f),
+            Fold::Ascii if sorted.len() <= 8 => {
+                sorted.iter().any(|s| self.raw.eq_ignore_ascii_case(s))
+            }
+            Fold::Ascii => {
+                // Lowered on the stack when short (a country code, a domain).
+                let mut buf = [0u8; 64];
+                let short = buf.get_mut(..self.raw.len()).map(|b| {
+                    for (d, s) in b.iter_mut().zip(self.raw.bytes()) {
+                        *d = s.to_ascii_lowercase();
+                    }
+                    &*b
+                });
+                match short.and_then(|b| std::str::from_utf8(b).ok()) {
+                    Some(lowered) => exact(lowered),
+                    None => sorted
+                        .binary_search_by(|s| {
+                            s.bytes()
+                                .cmp(self.raw.bytes().map(|b| b.to_ascii_lowercase()))
+                        })
+                        .is_ok(),
+                }
+            }
+        }
+    }
+
+    /// The text rules split into words: ASCII text splits the same before and
+    /// after lowering, and its words are compared ignoring ASCII case.
+    pub fn for_words(&self) -> &str {
+        match &self.fold {
+            Fold::Other(f) => f,
+            Fold::Plain | Fold::Ascii => &self.raw,
         }
     }
 }
 
 /// One normalized answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Answer {
+pub(crate) enum Answer<'a> {
     Missing,
-    Text(Text),
+    Text(Text<'a>),
     Int(i64),
     Bool(bool),
-    List(Vec<Text>),
+    List(Vec<Text<'a>>),
 }
 
-pub(crate) struct Lead<'p> {
-    pub playbook: &'p Playbook,
+/// Borrows from the playbook and the submission for `'a`.
+pub(crate) struct Lead<'a> {
+    pub playbook: &'a Playbook,
     /// One per playbook field, in playbook order.
-    pub answers: Vec<Answer>,
-    pub email_domain: Answer,
-    pub utm: [Answer; 5],
-    pub referrer_domain: Answer,
-    pub pages_seen: Answer,
+    pub answers: Vec<Answer<'a>>,
+    pub email_domain: Answer<'a>,
+    pub utm: [Answer<'a>; 5],
+    pub referrer_domain: Answer<'a>,
+    pub pages_seen: Answer<'a>,
     /// Filled in once the score is known, for route conditions.
-    pub score: Answer,
-    pub grade: Answer,
-    pub qualified: Answer,
+    pub score: Answer<'a>,
+    pub grade: Answer<'a>,
+    pub qualified: Answer<'a>,
 }
 
-static MISSING: Answer = Answer::Missing;
+static MISSING: Answer<'static> = Answer::Missing;
 
-fn opt_text(s: Option<&String>) -> Answer {
+fn opt_text(s: Option<&String>) -> Answer<'_> {
     match s.map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(s) => Answer::Text(Text::new(s.to_owned())),
+        Some(s) => Answer::Text(Text::new(s)),
         None => Answer::Missing,
     }
 }
 
+/// The domain of an email answer as rules see it: the part of its lowercase
+/// after the last `@`.
+fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
+    if let Fold::Other(f) = &email.fold {
+        let d = f.rsplit_once('@')?.1;
+        return Some(Text::lowercase(d.to_owned()));
+    }
+    // ASCII: lowering does not move the `@`, and validation has normalized the
+    // domain already, so it is usually borrowed as it stands.
+    let raw = match &email.raw {
+        Cow::Borrowed(s) => ascii_lower(s.rsplit_once('@')?.1),
+        Cow::Owned(s) => Cow::Owned(ascii_lower(s.rsplit_once('@')?.1).into_owned()),
+    };
+    Some(Text {
+        raw,
+        fold: Fold::Plain,
+    })
+}
+
 /// The host of a URL, normalized like an email domain.
-fn url_host(url: Option<&String>) -> Answer {
+fn url_host(url: Option<&String>) -> Answer<'_> {
     let Some(url) = url else {
         return Answer::Missing;
     };
@@ -72,21 +200,16 @@ fn url_host(url: Option<&String>) -> Answer {
     }
 }
 
-impl<'p> Lead<'p> {
-    pub fn new(playbook: &'p Playbook, answers: Vec<Answer>, context: &Context) -> Self {
+impl<'a> Lead<'a> {
+    pub fn new(playbook: &'a Playbook, answers: Vec<Answer<'a>>, context: &'a Context) -> Self {
         let email_domain = playbook
             .email_field
             .and_then(|i| answers.get(usize::from(i)))
             .and_then(|a| match a {
-                Answer::Text(t) => t.lower.rsplit_once('@').map(|(_, d)| d.to_owned()),
+                Answer::Text(t) => email_domain(t),
                 _ => None,
             })
-            .map_or(Answer::Missing, |d| {
-                Answer::Text(Text {
-                    raw: d.clone(),
-                    lower: d,
-                })
-            });
+            .map_or(Answer::Missing, Answer::Text);
         let u = &context.utm;
         Lead {
             playbook,
@@ -107,7 +230,7 @@ impl<'p> Lead<'p> {
         }
     }
 
-    pub fn subject(&self, s: Subject) -> &Answer {
+    pub fn subject(&self, s: Subject) -> &Answer<'a> {
         let utm = |i: usize| self.utm.get(i).unwrap_or(&MISSING);
         match s {
             Subject::Field(i) => self.answers.get(usize::from(i)).unwrap_or(&MISSING),

@@ -3,10 +3,41 @@
 
 /// Lowercased words: runs of letters and digits, everything else separates.
 /// For ASCII this is exactly `/[^a-z0-9]+/` splitting of the lowercased text.
-pub(crate) fn words(lower: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn words(lower: &str) -> impl Iterator<Item = &str> + Clone {
     lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+}
+
+/// The words of ASCII text, split on bytes: exactly what `words` gives for
+/// ASCII, without decoding characters (scoring splits a title per lead).
+pub(crate) fn ascii_words(s: &str) -> AsciiWords<'_> {
+    AsciiWords { rest: s }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AsciiWords<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.rest.as_bytes();
+        let mut start = 0;
+        while bytes.get(start).is_some_and(|b| !b.is_ascii_alphanumeric()) {
+            start += 1;
+        }
+        let mut end = start;
+        while bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            end += 1;
+        }
+        // Byte offsets next to ASCII bytes are always character boundaries.
+        let word = self.rest.get(start..end).filter(|w| !w.is_empty());
+        self.rest = self.rest.get(end..).unwrap_or("");
+        word
+    }
 }
 
 /// Folds full-width forms (U+FF01..U+FF5E, as typed with East Asian input
@@ -36,6 +67,15 @@ pub(crate) fn lower(s: &str) -> String {
     }
 }
 
+/// ASCII lowercase of ASCII text, borrowed when it has no capitals.
+pub(crate) fn ascii_lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A domain as rules compare it: width-folded, lowercase, no trailing dot.
 pub(crate) fn normalize_domain(s: &str) -> String {
     let folded = fold_width(s.trim());
@@ -52,6 +92,25 @@ mod tests {
         let w: Vec<_> = words("vp, sales/marketing (emea)").collect();
         assert_eq!(w, ["vp", "sales", "marketing", "emea"]);
         assert_eq!(words("headcount").collect::<Vec<_>>(), ["headcount"]);
+    }
+
+    #[test]
+    fn ascii_words_are_the_words_of_ascii_text() {
+        for s in [
+            "",
+            "  ",
+            "vp, sales/marketing (emea)",
+            "Head-of-Growth",
+            "C.E.O.",
+            "a",
+            "--x--y--",
+            "Sr. VP & GM, EMEA 2",
+            "tab\tsep\nnew",
+        ] {
+            let fast: Vec<_> = ascii_words(s).collect();
+            let slow: Vec<_> = words(s).collect();
+            assert_eq!(fast, slow, "{s:?}");
+        }
     }
 
     #[test]
