@@ -22,13 +22,18 @@ use baton::{Playbook, Submission, Value};
 
 const USAGE: &str = "\
 usage: baton-bench [--leads FILE] [--expected FILE] [--playbook FILE] [--runs N] [--json FILE]
+                   [--only score|evaluate|floor]
 
   --leads     leads.jsonl from `node leadgen.js 100000` (default: target/peer-rules/leads.jsonl)
   --expected  the peer's score per lead, one a line, .gz or plain
               (default: ../shared/bench/peer-rules/expected-scores.txt.gz)
   --playbook  the playbook to score with (default: bench/peer-rules.toml)
   --runs      timed runs per entry point; the median is reported (default: 5)
-  --json      also write the results as JSON (read by scripts/bench.sh)";
+  --json      also write the results as JSON (read by scripts/bench.sh)
+  --only      time one of score, evaluate, floor (for a profiler); all are still checked
+
+`floor` reads every answer of every lead without scoring: the memory traffic
+any evaluation of the held submissions pays, shown beside the scores.";
 
 /// The peer's published checksum over the 100,000 leads of seed 0xC0FFEE.
 const PEER: Checksum = Checksum {
@@ -36,6 +41,9 @@ const PEER: Checksum = Checksum {
     qualified: 50_062,
     hash: 1_556_817_041,
 };
+
+/// Leads in the cache-resident run (a few MB of submissions).
+const HOT: usize = 1000;
 
 /// The peer's threshold; the playbook's qualified grade starts here.
 const QUALIFY_AT: i32 = 60;
@@ -57,6 +65,7 @@ struct Args {
     playbook: PathBuf,
     runs: usize,
     json: Option<PathBuf>,
+    only: Option<String>,
 }
 
 fn args() -> Result<Args> {
@@ -68,6 +77,7 @@ fn args() -> Result<Args> {
         playbook: repo.join("bench/peer-rules.toml"),
         runs: 5,
         json: None,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -94,6 +104,13 @@ fn args() -> Result<Args> {
             "--expected" => a.expected = value()?.into(),
             "--playbook" => a.playbook = value()?.into(),
             "--json" => a.json = Some(value()?.into()),
+            "--only" => {
+                let v = value()?;
+                if !["score", "evaluate", "floor"].contains(&v.as_str()) {
+                    bail!("`--only` takes `score`, `evaluate` or `floor`, not `{v}`");
+                }
+                a.only = Some(v);
+            }
             "--runs" => {
                 a.runs = value()?.parse().context("`--runs` takes a whole number")?;
                 if a.runs == 0 {
@@ -139,19 +156,45 @@ fn run() -> Result<bool> {
     let qualified = evaluate_all(&playbook, &leads, &mut scores);
     ok &= check("evaluate", &scores, qualified, &expected);
 
-    let score = time(a.runs, || score_all(&playbook, &leads, &mut scores));
-    let evaluate = time(a.runs, || evaluate_all(&playbook, &leads, &mut scores));
+    let runs = |which: &str| match &a.only {
+        Some(only) if only != which => 0,
+        _ => a.runs,
+    };
+    let n = leads.len();
+    let score = time(runs("score"), n, || {
+        score_all(&playbook, &leads, &mut scores)
+    });
+    let evaluate = time(runs("evaluate"), n, || {
+        evaluate_all(&playbook, &leads, &mut scores)
+    });
+    let floor = time(runs("floor"), n, || read_all(&leads));
+    // The same work on leads that stay in cache, as at the edge, where a lead
+    // is scored right after its request was parsed: the first HOT leads, over
+    // and over, so as many scores are timed as in the other runs.
+    let hot = leads.get(..HOT.min(leads.len())).unwrap_or_default();
+    let passes = n / hot.len().max(1);
+    let hot_score = time(runs("score"), passes * hot.len(), || {
+        let mut q = 0;
+        for _ in 0..passes {
+            q += score_all(&playbook, hot, &mut scores);
+        }
+        q
+    });
     // The timed runs must have computed the same verdicts.
     let qualified = score_all(&playbook, &leads, &mut scores);
     ok &= check("score (after timing)", &scores, qualified, &expected);
 
-    let n = leads.len();
     let ck = Checksum::of(&scores);
-    for (name, t) in [("score", &score), ("evaluate", &evaluate)] {
+    for (name, t) in [
+        ("score", &score),
+        ("evaluate", &evaluate),
+        ("floor", &floor),
+        ("hot score", &hot_score),
+    ] {
         println!(
             "{name:<9} median {:>8.2} ms  {:>7.3} us/lead  runs=[{}]",
             t.median_ms(),
-            t.us_per_lead(n),
+            t.us_per_lead(),
             t.runs_ms
                 .iter()
                 .map(|r| format!("{r:.2}"))
@@ -162,7 +205,7 @@ fn run() -> Result<bool> {
     if let Some(path) = &a.json {
         let entry = |t: &Timing| {
             serde_json::json!({
-                "us_per_lead": t.us_per_lead(n),
+                "us_per_lead": t.us_per_lead(),
                 "median_ms": t.median_ms(),
                 "runs_ms": t.runs_ms,
             })
@@ -176,6 +219,8 @@ fn run() -> Result<bool> {
             "hash": ck.hash,
             "score": entry(&score),
             "evaluate": entry(&evaluate),
+            "floor": entry(&floor),
+            "hot_score": entry(&hot_score),
         });
         std::fs::write(path, serde_json::to_string_pretty(&out)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -249,6 +294,29 @@ fn evaluate_all(playbook: &Playbook, leads: &[Submission], out: &mut [i32]) -> u
     qualified
 }
 
+/// No scoring: reads every answer of every lead once (each id's and each
+/// text's bytes, each number), the memory traffic any evaluation of the held
+/// `Submission`s pays. The floor under `score` at this many leads.
+fn read_all(leads: &[Submission]) -> u32 {
+    let mut acc = 0u32;
+    for lead in leads {
+        for (id, value) in &std::hint::black_box(lead).fields {
+            let edge = |s: &str| {
+                u32::from(s.as_bytes().first().copied().unwrap_or(0))
+                    + u32::from(s.as_bytes().last().copied().unwrap_or(0))
+            };
+            acc = acc.wrapping_add(edge(id));
+            acc = acc.wrapping_add(match value {
+                Value::Text(t) => edge(t),
+                Value::Int(i) => *i as u32,
+                Value::Bool(b) => u32::from(*b),
+                _ => 0,
+            });
+        }
+    }
+    acc
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Checksum {
     total: i64,
@@ -310,6 +378,8 @@ fn check(what: &str, scores: &[i32], qualified: u32, expected: &[i32]) -> bool {
 
 struct Timing {
     runs_ms: Vec<f64>,
+    /// Leads scored per run.
+    leads: usize,
 }
 
 impl Timing {
@@ -319,12 +389,12 @@ impl Timing {
         s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
     }
 
-    fn us_per_lead(&self, n: usize) -> f64 {
-        self.median_ms() * 1000.0 / n as f64
+    fn us_per_lead(&self) -> f64 {
+        self.median_ms() * 1000.0 / self.leads.max(1) as f64
     }
 }
 
-fn time(runs: usize, mut f: impl FnMut() -> u32) -> Timing {
+fn time(runs: usize, leads: usize, mut f: impl FnMut() -> u32) -> Timing {
     let runs_ms = (0..runs)
         .map(|_| {
             let t0 = Instant::now();
@@ -332,5 +402,5 @@ fn time(runs: usize, mut f: impl FnMut() -> u32) -> Timing {
             t0.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    Timing { runs_ms }
+    Timing { runs_ms, leads }
 }

@@ -1,0 +1,90 @@
+// Prints the peer benchmark's table from the JSON each runner wrote in one
+// `scripts/bench.sh` run, with PASS/FAIL per budget (issue #2 item 10).
+//
+// usage: node bench/report.js DIR   (DIR holds native.json, wasm-release.json,
+//                                    wasm-o3.json and peers.json)
+// Exit: 1 when a checksum is wrong; 3 when a budget is missed and BENCH_STRICT=1
+// (timings on a shared 2-core machine move by ±20 %, so budgets only warn by default).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node bench/report.js DIR');
+  process.exit(2);
+}
+const read = (name) => {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) return null;
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+};
+const native = read('native.json');
+const wasm = read('wasm-release.json');
+const wasmO3 = read('wasm-o3.json');
+const peers = read('peers.json');
+
+// The peer's published checksum for the 100,000 leads of seed 0xC0FFEE.
+const PEER = { totalScore: 4741935, qualified: 50062, hash: 1556817041 };
+const BUDGET = { native: 0.3, wasm: 0.6 };
+
+const rows = [];
+const add = (engine, us, ok, note = '') => rows.push({ engine, us, ok, note });
+if (native) {
+  add('baton native: score', native.score.us_per_lead, native.checksum_ok, 'Playbook::score, the hot path evaluate starts with');
+  add('baton native: evaluate', native.evaluate.us_per_lead, native.checksum_ok, 'full Decision: reasons, grade, route');
+  add('baton native: score, leads in cache', native.hot_score.us_per_lead, native.checksum_ok, `first 1,000 leads over and over`);
+  add('floor: read the held leads', native.floor.us_per_lead, null, 'no scoring: memory traffic of 100,000 Submissions');
+}
+for (const [label, w] of [['wasm (release, as shipped)', wasm], ['wasm (opt-level 3)', wasmO3]]) {
+  if (!w) continue;
+  add(`baton ${label}: score`, w.score.us_per_lead, w.checksum_ok, 'loop inside wasm');
+  add(`baton ${label}: evaluate`, w.evaluate.us_per_lead, w.checksum_ok, 'loop inside wasm');
+  add(`baton ${label}: score per JS call`, w.score_one.us_per_lead, w.checksum_ok, 'one JS→wasm call per lead');
+}
+const PEER_LABEL = { jre: 'json-rules-engine 7.3.1', jsonlogic: 'json-logic-js 2.0.5', interp: 'small sync JS interpreter', hand: 'hand-written JS' };
+if (peers) {
+  for (const key of ['jre', 'jsonlogic', 'interp', 'hand']) {
+    const r = peers.results[key];
+    if (!r) continue;
+    const ok = r.totalScore === PEER.totalScore && r.qualified === PEER.qualified && r.hash === PEER.hash;
+    add(PEER_LABEL[key], r.us_per_lead, ok, key === 'jre' ? 'async, sequential await per lead' : '');
+  }
+}
+
+const hand = peers && peers.results.hand ? peers.results.hand.us_per_lead : null;
+const jre = peers && peers.results.jre ? peers.results.jre.us_per_lead : null;
+const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+const header = ['engine', 'µs/lead (median of 5)', 'checksum', '÷ hand-written JS', '× faster than json-rules-engine'];
+const table = rows.map((r) => [
+  r.engine,
+  fmt(r.us),
+  r.ok === null ? 'n/a' : r.ok ? 'OK' : 'WRONG',
+  hand ? fmt(r.us / hand, 2) : '—',
+  jre ? fmt(jre / r.us, 1) : '—',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log();
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const t of table) console.log(line(t));
+console.log();
+console.log(`checksum: totalScore=${PEER.totalScore} qualified=${PEER.qualified} hash=${PEER.hash} (the peer's, for 100,000 leads)`);
+
+let checksumOk = rows.every((r) => r.ok !== false) && !!native && !!wasm && !!peers;
+if (!native || !wasm || !peers) console.log('MISSING results: a runner did not finish (see its output above)');
+const verdict = (name, us, budget) => {
+  const pass = us !== undefined && us <= budget;
+  const vsHand = hand ? ` (hand-written JS ${fmt(hand)})` : '';
+  console.log(`budget ${name}: ${fmt(us)} µs/lead ≤ ${budget}${vsHand}: ${pass ? 'PASS' : 'FAIL'}`);
+  return pass;
+};
+const nativePass = verdict('native score', native && native.score.us_per_lead, BUDGET.native);
+const wasmPass = verdict('wasm score (release, as shipped)', wasm && wasm.score.us_per_lead, BUDGET.wasm);
+if (!checksumOk) {
+  console.log('CHECKSUM: WRONG');
+  process.exit(1);
+}
+console.log('checksums: all OK');
+if (process.env.BENCH_STRICT === '1' && !(nativePass && wasmPass)) process.exit(3);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The peer benchmark (issue #2 item 10), in one command: Baton's engine natively
+# and as wasm under Node, and the JavaScript peers (json-rules-engine,
+# json-logic-js, a small sync interpreter, hand-written JS), on the same 100,000
+# leads, one after the other (never two at once), then one table.
+#
+# Prepares a writable copy of the peer workload under target/peer-rules/
+# (idempotent), generates the leads, builds, runs, prints the table.
+# Exit: 1 when any checksum differs from the peer's; a missed speed budget only
+# prints FAIL unless BENCH_STRICT=1 (then exit 3): timings on this shared 2-core
+# machine move by ±20 %.
+#
+# PEER_DIR overrides where the peer workload is read from.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+PEER_DIR=${PEER_DIR:-../shared/bench/peer-rules}
+OUT=target/peer-rules
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n\033[1mbench:\033[0m %s\n' "$*"; }
+
+[ -f "$PEER_DIR/icp-rules.json" ] || { echo "bench: no peer workload at $PEER_DIR (set PEER_DIR)" >&2; exit 2; }
+
+step "preparing $OUT from $PEER_DIR"
+mkdir -p "$OUT"
+for f in "$PEER_DIR"/*; do
+  [ -f "$f" ] || continue
+  dest="$OUT/$(basename "$f")"
+  if ! cmp -s "$f" "$dest"; then
+    cp -f "$f" "$dest"
+    chmod u+w "$dest"
+  fi
+done
+# The peer engines: the repository's node_modules (found by Node from the copy),
+# else the peer folder's own lockfile.
+if ! (cd "$OUT" && node -e "require.resolve('json-rules-engine'); require.resolve('json-logic-js')" 2>/dev/null); then
+  step "installing the peer engines (npm ci in $OUT)"
+  (cd "$OUT" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -s "$OUT/leads.jsonl" ] || [ "$OUT/leadgen.js" -nt "$OUT/leads.jsonl" ] || [ "$OUT/icp-rules.json" -nt "$OUT/leads.jsonl" ]; then
+  step "generating 100,000 leads"
+  (cd "$OUT" && node leadgen.js 100000 >/dev/null)
+fi
+
+step "building native (profile bench-native) and wasm (release as shipped, and opt-level 3)"
+cargo build -q -p baton-bench --bin baton-bench --profile bench-native
+cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --release
+cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --profile bench-native
+if ! wasm-bindgen --version 2>/dev/null | grep -qw "$WASM_BINDGEN_VERSION"; then
+  echo "bench: wasm-bindgen $WASM_BINDGEN_VERSION is needed (run scripts/setup.sh)" >&2
+  exit 2
+fi
+wasm-bindgen --target nodejs --out-dir "$OUT/pkg-release" target/wasm32-unknown-unknown/release/baton_bench_wasm.wasm
+wasm-bindgen --target nodejs --out-dir "$OUT/pkg-o3" target/wasm32-unknown-unknown/bench-native/baton_bench_wasm.wasm
+
+rm -f "$OUT"/native.json "$OUT"/wasm-release.json "$OUT"/wasm-o3.json "$OUT"/peers.json
+failed=0
+step "baton, native"
+./target/bench-native/baton-bench --leads "$OUT/leads.jsonl" --expected "$OUT/expected-scores.txt.gz" \
+  --runs 5 --json "$OUT/native.json" || failed=1
+step "baton, wasm under Node (release profile, as the widget and the edge ship)"
+node bench/wasm/run.js --pkg="$OUT/pkg-release" --peer="$OUT" --runs=5 --json="$OUT/wasm-release.json" || failed=1
+step "baton, wasm under Node (opt-level 3)"
+node bench/wasm/run.js --pkg="$OUT/pkg-o3" --peer="$OUT" --runs=5 --json="$OUT/wasm-o3.json" || failed=1
+step "JavaScript peers (bench.js)"
+(cd "$OUT" && node bench.js --n=100000 --runs=5 --leads=leads.jsonl --json=peers.json) || failed=1
+
+step "results"
+set +e
+node bench/report.js "$OUT"
+code=$?
+set -e
+if [ "$failed" -ne 0 ] && [ "$code" -eq 0 ]; then
+  echo "a runner failed (see above)"
+  code=1
+fi
+exit "$code"
