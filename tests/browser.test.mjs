@@ -1,0 +1,195 @@
+// A visitor in real Chromium: the demo page served by the Worker, the widget
+// qualifying while they type, the lead landing in D1 with the edge agreeing;
+// and the same widget embedded on other sites, as a marketer would paste it.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+
+import { ROOT, freePort, startWorker } from "./support/worker.mjs";
+import { launch, until } from "./support/browser.mjs";
+
+let w;
+let browser;
+before(async () => {
+  assert.ok(
+    existsSync(join(ROOT, "dist", "widget", "widget.js")) && existsSync(join(ROOT, "dist", "embed.js")),
+    "the widget is not built: run scripts/build-widget.sh (scripts/e2e.sh does)",
+  );
+  w = await startWorker();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+/** Fills the demo form the way a person does: click, type, Tab, pick, tick. */
+async function fillAsVisitor(page) {
+  const label = (text) => page.getByLabel(text, { exact: false });
+  await label("Work email").first().waitFor({ timeout: 20_000 });
+  await label("Work email").first().click();
+  await page.keyboard.type("ana.souza@acme-industrial.de", { delay: 5 });
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Ana Souza", { delay: 5 });
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Acme Industrial", { delay: 5 });
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("VP Revenue", { delay: 5 });
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("800", { delay: 5 });
+  await page.keyboard.press("Tab");
+  // Tab moved through the fields in order: each answer is where it belongs.
+  assert.equal(await label("Full name").first().inputValue(), "Ana Souza");
+  assert.equal(await label("Company").first().inputValue(), "Acme Industrial");
+  assert.equal(await label("Job title").first().inputValue(), "VP Revenue");
+  assert.equal(await label("Number of employees").first().inputValue(), "800");
+  await label("Country").first().selectOption("DE");
+  await label("When do you want to start?").first().selectOption("this-quarter");
+  await label("Revenue forecasting").first().click();
+  await label("I agree that Northwind may contact me").first().click();
+}
+
+const submitButton = (page) => page.getByRole("button", { name: "Talk to sales" }).first();
+const leadPost = (page) =>
+  page.waitForResponse((r) => r.url().endsWith("/v1/leads") && r.request().method() === "POST", { timeout: 20_000 });
+
+describe("the demo page", () => {
+  it("qualifies the visitor while they type, and the edge stores the same verdict", async () => {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${w.url}/`);
+    await fillAsVisitor(page);
+
+    // The verdict is on screen before anything is sent.
+    const grade = await until("the verdict to read A", async () => {
+      const g = (await page.getByTestId("verdict-grade").first().textContent())?.trim();
+      return g === "A" && g;
+    });
+    const score = Number((await page.getByTestId("verdict-score").first().textContent()).trim());
+    assert.equal(score, 80, "25 size + 20 VP + 10 region + 20 this quarter + 5 forecasting");
+    assert.ok(await page.getByTestId("verdict").first().isVisible());
+
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201, await res.text());
+    const sent = JSON.parse(res.request().postData());
+    const created = await res.json();
+
+    // What the visitor reads: who calls, and when.
+    const outcome = page.getByTestId("outcome").first();
+    await outcome.waitFor({ timeout: 10_000 });
+    const message = await outcome.textContent();
+    assert.ok(message.includes(created.assigned_rep.name), `${message} names ${created.assigned_rep.name}`);
+    assert.match(message, /EMEA Enterprise/);
+
+    // What sales gets: the row, with the edge agreeing with the browser.
+    const [row] = await w.sql(`select * from leads where id = '${created.lead_id}'`);
+    assert.ok(row, "the lead is in D1");
+    assert.equal(row.status, "accepted");
+    assert.equal(row.agreement, "match");
+    const claimed = JSON.parse(row.claimed);
+    const decision = JSON.parse(row.decision);
+    assert.deepEqual(claimed, sent.claimed);
+    assert.equal(claimed.version, decision.version, "same playbook version");
+    assert.equal(claimed.score, score);
+    assert.equal(decision.score, score, "same score");
+    assert.equal(claimed.grade, grade);
+    assert.equal(decision.grade, grade, "same grade");
+    assert.equal(claimed.provisional, true, "the browser lacks the edge-only rule");
+    assert.equal(decision.provisional, false);
+    assert.equal(row.origin, w.url);
+    const submission = JSON.parse(row.submission).submission;
+    assert.equal(submission.fields.email, "ana.souza@acme-industrial.de");
+    assert.deepEqual(submission.fields.interests, ["forecasting"]);
+    assert.match(row.user_agent, /Chrome/);
+    assert.deepEqual(errors, [], "no script errors on the page");
+    await page.close();
+  });
+});
+
+describe("the widget embedded on another site", () => {
+  let site;
+  let siteOrigin;
+  before(async () => {
+    const port = await freePort();
+    siteOrigin = `http://127.0.0.1:${port}`;
+    site = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(partnerPage(w.url));
+    });
+    await new Promise((ok) => site.listen(port, "127.0.0.1", ok));
+  });
+  after(() => new Promise((ok) => {
+    site.close(ok);
+    site.closeAllConnections(); // the browser keeps its connections alive
+  }));
+
+  it("renders there, but the lead is refused with a reason when the site is not allowed", async () => {
+    const before = (await w.sql("select count(*) as n from leads"))[0].n;
+    const page = await browser.context.newPage();
+    await page.goto(`${siteOrigin}/`);
+    await fillAsVisitor(page);
+    await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
+
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 403);
+    assert.equal((await res.request().allHeaders()).origin, siteOrigin);
+    // The marketer (and visitor) see why, not a silent failure.
+    const why = page.getByText(`does not accept leads from`, { exact: false }).first();
+    await why.waitFor({ timeout: 10_000 });
+    assert.ok((await why.textContent()).includes(siteOrigin));
+    assert.equal(await page.getByTestId("outcome").count(), 0, "no thank-you for a lead that was not taken");
+
+    assert.equal((await w.sql("select count(*) as n from leads"))[0].n, before, "nothing stored");
+    await page.close();
+  });
+
+  it("takes the lead from a site the playbook lists (http://127.0.0.1:8787)", async () => {
+    // icp.toml allows http://127.0.0.1:8787. The page at that origin is
+    // answered by the browser's request routing (so the test needs no free
+    // port 8787); everything it loads from the Worker goes over the network,
+    // cross-origin, exactly as from a marketer's site.
+    const listed = "http://127.0.0.1:8787";
+    // A page the browser did not fetch from a loopback address counts as
+    // public, and Chromium asks before letting it reach loopback (where this
+    // test's Worker listens; a deployed Worker is public, so real visitors
+    // are never asked). Grant it, as for a Worker on the internet.
+    await browser.context.grantPermissions(["local-network-access"], { origin: listed });
+    const page = await browser.context.newPage();
+    await page.route(`${listed}/**`, (route) =>
+      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: partnerPage(w.url) }),
+    );
+    await page.goto(`${listed}/landing`);
+    await fillAsVisitor(page);
+    await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201, await res.text());
+    assert.equal((await res.request().allHeaders()).origin, listed);
+    const { lead_id } = await res.json();
+    await page.getByTestId("outcome").first().waitFor({ timeout: 10_000 });
+    const [row] = await w.sql(`select origin, agreement from leads where id = '${lead_id}'`);
+    assert.deepEqual(row, { origin: listed, agreement: "match" });
+    await page.close();
+  });
+});
+
+/** A partner's landing page with the one tag a marketer pastes. */
+function partnerPage(edge) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Partner landing page</title>
+<style>body { font: 16px/1.4 Georgia, serif; margin: 2rem; }</style></head>
+<body>
+<h1>Forecasting webinar</h1>
+<p>Talk to Northwind's team:</p>
+<script src="${edge}/embed.js" data-form="demo" async></script>
+</body></html>`;
+}
