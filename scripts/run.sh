@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds everything and serves the demo on http://localhost:${PORT:-8787}/:
+# the landing page with the embedded form, the widget, and the edge API, on
+# workerd via `wrangler dev`. A submitted lead lands in the local D1
+# (.wrangler/state). Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+port=${PORT:-8787}
+
+say() { printf '\033[1mrun:\033[0m %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+if [ -f scripts/build-widget.sh ]; then
+  say "building the widget and pages into dist/"
+  bash scripts/build-widget.sh
+else
+  say "warning: scripts/build-widget.sh is missing: only the API will be served"
+fi
+
+say "checking the playbook (icp.toml)"
+cargo run -q -p baton-cli -- check icp.toml
+
+say "building the Worker"
+bash scripts/build-edge.sh
+
+say "applying D1 migrations to the local database"
+# CI=true: apply without asking for confirmation.
+CI=true npx wrangler d1 migrations apply DB --local
+
+query='select id, created_at, status, grade, score, assigned_rep, agreement from leads order by id desc limit 10'
+cat <<INFO
+
+  Demo page:     http://localhost:$port/
+  Public form:   http://localhost:$port/v1/forms/demo
+  Stored leads:  npx wrangler d1 execute DB --local --command "$query"
+
+  The playbook allows pages on http://localhost:8787 and http://127.0.0.1:8787
+  (allowed_origins in icp.toml); on another PORT the demo page still works
+  (same origin), embeds elsewhere are refused until listed.
+
+INFO
+exec npx wrangler dev --port "$port"
