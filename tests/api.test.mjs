@@ -54,6 +54,13 @@ describe("GET /v1/forms/{id}", () => {
     assert.equal(stale.status, 200);
   });
 
+  it("answers HEAD like GET, without a body", async () => {
+    const res = await fetch(`${w.url}/v1/forms/demo`, { method: "HEAD" });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("etag"), `"${version}"`);
+    assert.equal(await res.text(), "");
+  });
+
   it("answers an unknown form with a JSON 404", async () => {
     const res = await fetch(`${w.url}/v1/forms/nope`);
     assert.equal(res.status, 404);

@@ -40,6 +40,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let res = Router::new()
         .get("/v1/health", handle_health)
         .get_async("/v1/forms/:id", handle_get_form)
+        .head_async("/v1/forms/:id", handle_get_form)
         .post_async("/v1/leads", handle_submit_lead)
         .post_async("/v1/evaluate", handle_evaluate)
         .options("/v1/forms/:id", handle_preflight)
