@@ -22,6 +22,13 @@ after(async () => {
 });
 
 const count = async (where = "1=1") => (await w.sql(`select count(*) as n from leads where ${where}`))[0].n;
+async function until(ok, what, timeout = 5_000) {
+  const deadline = Date.now() + timeout;
+  while (!ok()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const row = async (id) => (await w.sql(`select * from leads where id = '${id}'`))[0];
 
 describe("GET /v1/forms/{id}", () => {
@@ -136,6 +143,9 @@ describe("POST /v1/leads", () => {
     assert.equal(r.assigned_rep, "sam");
     assert.equal(r.agreement, "mismatch");
     assert.equal(JSON.parse(r.claimed).grade, "A", "the claim is kept, for the record");
+    // And the operator hears about it in the Worker's log (`wrangler tail`).
+    const logged = `lead ${res.body.lead_id}: browser claimed A 95`;
+    await until(() => w.log().includes(logged), `the log to mention ${logged}`);
   });
 
   it("hands two leads of one team to different reps, and concurrent leads never share a turn", async () => {

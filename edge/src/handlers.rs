@@ -6,7 +6,7 @@ use baton::wire::{Candidate, WIRE_VERSION};
 use baton::{Decision, LeadPost, Playbook, Submission};
 use serde::{Deserialize, Serialize};
 use worker::js_sys;
-use worker::{Date, Env, Request, Response, Result, RouteContext};
+use worker::{console_warn, Date, Env, Request, Response, Result, RouteContext};
 
 use crate::body;
 use crate::cors::{Caller, Cors};
@@ -170,6 +170,20 @@ async fn submit_lead(
         user_agent: user_agent.as_deref(),
     };
     store::insert(&db, &record).await?;
+    if agreement == Agreement::Mismatch {
+        // A tampered post, or a browser on another playbook version: worth a look.
+        if let Some(c) = &post.claimed {
+            console_warn!(
+                "lead {id}: browser claimed {} {} (version {}), edge decided {} {} (version {})",
+                c.grade,
+                c.score,
+                c.version,
+                decision.grade,
+                decision.score,
+                decision.version
+            );
+        }
+    }
 
     if !decision.valid {
         // Stored above with status `invalid`; the visitor gets the list to fix.
