@@ -222,11 +222,12 @@ impl Test {
     fn describe(&self, lead: &Lead, out: &mut String) {
         let name = lead.subject_name(self.subject);
         let answer = lead.subject(self.subject);
-        let _ = write!(out, "{name} ");
+        out.push_str(name);
+        out.push(' ');
         match answer {
             Answer::Missing => out.push_str("is empty"),
             Answer::Text(t) => {
-                let _ = write!(out, "{:?}", clip(&t.raw));
+                quoted(out, &clip(&t.raw));
             }
             Answer::Int(i) => {
                 let _ = write!(out, "= {i}");
@@ -300,14 +301,28 @@ impl Test {
     }
 }
 
-fn clip(s: &str) -> String {
+fn clip(s: &str) -> std::borrow::Cow<'_, str> {
     const MAX: usize = 60;
-    if s.chars().count() <= MAX {
-        s.to_owned()
+    if s.len() <= MAX || s.chars().count() <= MAX {
+        std::borrow::Cow::Borrowed(s)
     } else {
         let mut c: String = s.chars().take(MAX).collect();
         c.push('…');
-        c
+        std::borrow::Cow::Owned(c)
+    }
+}
+
+/// `s` as `{:?}` writes it: printable ASCII other than `"` and `\\` is written
+/// as it is, so such text skips the formatter's escaping machinery.
+fn quoted(out: &mut String, s: &str) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{s:?}");
     }
 }
 
@@ -381,5 +396,25 @@ fn phrase_in<'t>(mut at: impl Iterator<Item = &'t str> + Clone, phrases: &[Vec<S
             return true;
         }
         at = rest;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_reads_as_debug_formatting_does() {
+        let mut every_ascii: String = (0u8..128).map(char::from).collect();
+        every_ascii.push_str("it's \"quoted\" \\ é ☃ \u{200b}");
+        for s in every_ascii
+            .char_indices()
+            .map(|(i, _)| every_ascii.get(i..).unwrap_or_default())
+            .chain(["", "plain words", "Head of Sales", "it's"])
+        {
+            let mut out = String::new();
+            quoted(&mut out, s);
+            assert_eq!(out, format!("{s:?}"));
+        }
     }
 }

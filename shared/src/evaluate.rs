@@ -41,7 +41,9 @@ impl Playbook {
             .iter()
             .filter_map(|&i| self.rules.get(i))
             .map(|rule| {
-                let mut because = String::new();
+                // Most explanations fit: growing the string step by step
+                // would reallocate it several times per reason.
+                let mut because = String::with_capacity(128);
                 rule.when.explain(&lead, &mut because);
                 Reason {
                     rule: rule.id.clone(),

@@ -76,7 +76,7 @@ impl<'a> Text<'a> {
     /// Whether the lowercase equals `v`, a value compile lowercased.
     pub fn is(&self, v: &str) -> bool {
         match &self.fold {
-            Fold::Plain => self.raw == v,
+            Fold::Plain => same(&self.raw, v),
             Fold::Ascii => self.raw.eq_ignore_ascii_case(v),
             Fold::Other(f) => f == v,
         }
@@ -87,9 +87,11 @@ impl<'a> Text<'a> {
         // Short lists are scanned, which is faster.
         let exact = |x: &str| {
             if sorted.len() <= 8 {
-                sorted.iter().any(|s| s == x)
+                sorted.iter().any(|s| same(s, x))
             } else {
-                sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
+                sorted
+                    .binary_search_by(|s| byte_order(s.as_bytes(), x.as_bytes()))
+                    .is_ok()
             }
         };
         match &self.fold {
@@ -128,6 +130,22 @@ impl<'a> Text<'a> {
             Fold::Plain | Fold::Ascii => &self.raw,
         }
     }
+}
+
+/// `a == b` for the short strings rules compare, inline: a `memcmp` call
+/// costs more than the comparison itself.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// `a.cmp(b)` (byte order, as `str` orders), inline for short strings.
+fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// One normalized answer.
