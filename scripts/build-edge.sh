@@ -20,7 +20,16 @@ for tool in "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
   [ -x "$tool" ] || { echo "build-edge: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
 done
 
-(cd edge && worker-build --release)
+# worker-build always reruns wasm-bindgen, wasm-opt and esbuild (~25 s). Let
+# cargo decide whether anything changed (same command and environment as
+# worker-build uses), and skip the rest when the Worker is already newer.
+compiled=target/wasm32-unknown-unknown/release/baton_edge.wasm
+(cd edge && WASM_BINDGEN_USE_JS_SYS=1 cargo build -q --lib --release --target wasm32-unknown-unknown)
+if [ -f edge/build/index.js ] && [ edge/build/index_bg.wasm -nt "$compiled" ]; then
+  echo "build-edge: the Worker is up to date"
+else
+  (cd edge && worker-build --release)
+fi
 
 # Pages on other origins import embed.js and the widget's files (module
 # scripts and wasm are CORS requests), so the asset layer must answer them
