@@ -43,11 +43,11 @@ pub fn handle_health(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
 
 /// `GET /v1/forms/{id}`: the public playbook, cacheable, readable by any page.
 pub async fn handle_get_form(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    let cors = Cors::any();
     let id = ctx.param("id").map_or("", String::as_str);
     let Some(form) = playbooks::find(id) else {
-        return Ok(AppError::UnknownForm(id.to_owned()).into_response(&Cors::any()));
+        return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
-    let cors = Cors::any();
     let fresh = req
         .headers()
         .get("if-none-match")
@@ -233,9 +233,9 @@ fn check_wire_version(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EvaluateRequest {
-    #[serde(default)]
-    #[allow(dead_code)] // checked before the shape, see `check_wire_version`
-    v: Option<u32>,
+    /// Checked before the shape (see `check_wire_version`); declared so it is no unknown key.
+    #[serde(default, rename = "v")]
+    _v: Option<u32>,
     #[serde(default)]
     form: Option<String>,
     /// An inline playbook (as `icp.toml` would be, in JSON); compiled here
