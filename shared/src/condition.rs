@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::email;
 use crate::lead::{Answer, Lead, Text};
 use crate::raw::Op;
-use crate::text::{ascii_words, words};
+use crate::text::{ascii_words, same_folded, words};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Cond {
@@ -377,7 +377,7 @@ fn has_phrase(text: &Text, phrases: &[Vec<String>]) -> bool {
 fn phrase_in<'t>(mut at: impl Iterator<Item = &'t str> + Clone, phrases: &[Vec<String>]) -> bool {
     // Phrase words are lowercase, and so are the words of a non-ASCII text's
     // lowercase; an ASCII text's words match them ignoring ASCII case.
-    let same = |a: &str, b: &String| a.eq_ignore_ascii_case(b);
+    let same = |a: &str, b: &String| same_folded(a.as_bytes(), b.as_bytes());
     loop {
         let mut rest = at.clone();
         let Some(word) = rest.next() else {

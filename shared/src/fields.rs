@@ -8,7 +8,7 @@ use crate::lead::{Answer, Text};
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
-use crate::text::fold_width;
+use crate::text::{fold_width, same_bytes, split_at_last_at};
 use crate::wire::{FieldError, FieldErrorCode, Submission, Value};
 
 /// A field that failed validation: its index in the playbook and why.
@@ -42,7 +42,7 @@ pub(crate) fn validate<'a>(
 static NULL: Value = Value::Null;
 
 /// Submissions up to this many answers are scanned; longer ones use the map.
-const SCAN: usize = 24;
+const SCAN: usize = 64;
 
 /// The submission's answers by field id. A `BTreeMap` lookup per field costs
 /// a string comparison per node it passes; a scan over ids reduced to
@@ -52,73 +52,66 @@ const SCAN: usize = 24;
 /// field is checked: reading every answer's text up front lets the memory
 /// loads of a lead that is not in cache overlap instead of queueing.
 struct Given<'a> {
-    keys: [u128; SCAN],
-    ids: [&'a str; SCAN],
-    values: [&'a Value; SCAN],
-    /// Each text answer trimmed (`""` for other answers).
-    texts: [&'a str; SCAN],
-    len: usize,
+    /// Every answer, in the map's order; empty past `SCAN` answers.
+    entries: Vec<Entry<'a>>,
     map: &'a std::collections::BTreeMap<String, Value>,
+}
+
+struct Entry<'a> {
+    key: u128,
+    id: &'a str,
+    value: &'a Value,
+    /// `value` trimmed when it is text, else `""`.
+    text: &'a str,
 }
 
 /// An id's length and first eight bytes as one integer: ids of up to eight
 /// bytes are equal exactly when their keys are; longer ones also compare the rest.
 fn key(id: &str) -> u128 {
     let b = id.as_bytes();
-    let first = match b.first_chunk::<8>() {
-        Some(c) => *c,
+    let mut first = [0u8; 8];
+    match b.first_chunk::<8>() {
+        Some(c) => first = *c,
         None => {
-            let mut c = [0u8; 8];
-            for (d, s) in c.iter_mut().zip(b) {
+            for (d, s) in first.iter_mut().zip(b) {
                 *d = *s;
             }
-            c
         }
-    };
+    }
     (b.len() as u128) << 64 | u128::from(u64::from_le_bytes(first))
 }
 
 impl<'a> Given<'a> {
     fn new(submission: &'a Submission) -> Self {
-        let mut g = Given {
-            keys: [0; SCAN],
-            ids: [""; SCAN],
-            values: [&NULL; SCAN],
-            texts: [""; SCAN],
-            len: submission.fields.len(),
-            map: &submission.fields,
-        };
-        if g.len <= SCAN {
-            for ((((k, i), v), t), (id, value)) in g
-                .keys
-                .iter_mut()
-                .zip(g.ids.iter_mut())
-                .zip(g.values.iter_mut())
-                .zip(g.texts.iter_mut())
-                .zip(&submission.fields)
-            {
-                *k = key(id);
-                *i = id;
-                *v = value;
-                *t = trimmed(value);
+        let map = &submission.fields;
+        let mut entries = Vec::new();
+        if map.len() <= SCAN {
+            entries.reserve_exact(map.len());
+            for (id, value) in map {
+                entries.push(Entry {
+                    key: key(id),
+                    id,
+                    value,
+                    text: trimmed(value),
+                });
             }
         }
-        g
+        Given { entries, map }
     }
 
     /// The answer to field `id` (or null) and its text, trimmed.
     fn get(&self, id: &str) -> (&'a Value, &'a str) {
-        let (Some(keys), true) = (self.keys.get(..self.len), self.len <= SCAN) else {
+        if self.map.len() > SCAN {
             let value = self.map.get(id).unwrap_or(&NULL);
             return (value, trimmed(value));
-        };
+        }
         let k = key(id);
-        let same = |i: usize| id.len() <= 8 || self.ids.get(i).is_some_and(|x| *x == id);
-        keys.iter()
-            .enumerate()
-            .find(|&(i, kk)| *kk == k && same(i))
-            .and_then(|(i, _)| Some((*self.values.get(i)?, *self.texts.get(i)?)))
-            .unwrap_or((&NULL, ""))
+        for e in &self.entries {
+            if e.key == k && (id.len() <= 8 || same_bytes(e.id.as_bytes(), id.as_bytes())) {
+                return (e.value, e.text);
+            }
+        }
+        (&NULL, "")
     }
 }
 
@@ -169,7 +162,7 @@ fn check<'a>(
                     None => Cow::Owned(email::domain(&s).ok_or(C::InvalidEmail)?),
                 };
                 // Keep the local part as typed, the domain normalized.
-                let (local, typed) = s.rsplit_once('@').unwrap_or(("", ""));
+                let (local, typed) = split_at_last_at(&s).unwrap_or(("", ""));
                 let address = if typed == domain {
                     s
                 } else {
@@ -352,7 +345,7 @@ fn bool_of(v: &Value) -> Result<Option<bool>, FieldErrorCode> {
 /// `email::domain` (the test below checks exhaustively), without the
 /// allocations and character decoding the general check needs per lead.
 fn plain_address_domain(s: &str) -> Option<Cow<'_, str>> {
-    let (local, domain) = s.rsplit_once('@')?;
+    let (local, domain) = split_at_last_at(s)?;
     let lb = local.as_bytes();
     let db = domain.as_bytes();
     let plain_local = !lb.is_empty()
@@ -370,18 +363,32 @@ fn plain_address_domain(s: &str) -> Option<Cow<'_, str>> {
     if !plain_local || !plain_domain {
         return None;
     }
+    // Labels between dots: 1 to 63 characters, no hyphen at either end; and
+    // at least two of them, the last not all digits (that is an IP address).
     let mut labels = 0;
-    let mut last = "";
-    for label in domain.split('.') {
-        let l = label.as_bytes();
-        if l.is_empty() || l.len() > 63 || l.first() == Some(&b'-') || l.last() == Some(&b'-') {
-            return None;
+    let mut start = 0;
+    let mut digits = true;
+    for i in 0..=db.len() {
+        match db.get(i) {
+            Some(b'.') | None => {
+                let label = db.get(start..i).unwrap_or_default();
+                if label.is_empty()
+                    || label.len() > 63
+                    || label.first() == Some(&b'-')
+                    || label.last() == Some(&b'-')
+                {
+                    return None;
+                }
+                labels += 1;
+                start = i + 1;
+                if i < db.len() {
+                    digits = true;
+                }
+            }
+            Some(b) => digits &= b.is_ascii_digit(),
         }
-        labels += 1;
-        last = label;
     }
-    // A top-level domain is never all digits.
-    if labels < 2 || last.bytes().all(|b| b.is_ascii_digit()) {
+    if labels < 2 || digits {
         return None;
     }
     Some(crate::text::ascii_lower(domain))

@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use crate::condition::{Fact, Subject};
 use crate::playbook::Playbook;
-use crate::text::{ascii_lower, lower, normalize_domain};
+use crate::text::{
+    ascii_lower, byte_order, lower, normalize_domain, same_bytes, same_folded, split_at_last_at,
+};
 use crate::wire::Context;
 
 /// A text answer kept as typed (for people) and, for rules, in lowercase.
@@ -76,8 +78,8 @@ impl<'a> Text<'a> {
     /// Whether the lowercase equals `v`, a value compile lowercased.
     pub fn is(&self, v: &str) -> bool {
         match &self.fold {
-            Fold::Plain => same(&self.raw, v),
-            Fold::Ascii => self.raw.eq_ignore_ascii_case(v),
+            Fold::Plain => same_bytes(self.raw.as_bytes(), v.as_bytes()),
+            Fold::Ascii => same_folded(self.raw.as_bytes(), v.as_bytes()),
             Fold::Other(f) => f == v,
         }
     }
@@ -87,7 +89,9 @@ impl<'a> Text<'a> {
         // Short lists are scanned, which is faster.
         let exact = |x: &str| {
             if sorted.len() <= 8 {
-                sorted.iter().any(|s| same(s, x))
+                sorted
+                    .iter()
+                    .any(|s| same_bytes(s.as_bytes(), x.as_bytes()))
             } else {
                 sorted
                     .binary_search_by(|s| byte_order(s.as_bytes(), x.as_bytes()))
@@ -97,9 +101,9 @@ impl<'a> Text<'a> {
         match &self.fold {
             Fold::Plain => exact(&self.raw),
             Fold::Other(f) => exact(f),
-            Fold::Ascii if sorted.len() <= 8 => {
-                sorted.iter().any(|s| self.raw.eq_ignore_ascii_case(s))
-            }
+            Fold::Ascii if sorted.len() <= 8 => sorted
+                .iter()
+                .any(|s| same_folded(self.raw.as_bytes(), s.as_bytes())),
             Fold::Ascii => {
                 // Lowered on the stack when short (a country code, a domain).
                 let mut buf = [0u8; 64];
@@ -130,22 +134,6 @@ impl<'a> Text<'a> {
             Fold::Plain | Fold::Ascii => &self.raw,
         }
     }
-}
-
-/// `a == b` for the short strings rules compare, inline: a `memcmp` call
-/// costs more than the comparison itself.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
-
-/// `a.cmp(b)` (byte order, as `str` orders), inline for short strings.
-fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x.cmp(y);
-        }
-    }
-    a.len().cmp(&b.len())
 }
 
 /// One normalized answer.
@@ -186,14 +174,14 @@ fn opt_text(s: Option<&String>) -> Answer<'_> {
 /// after the last `@`.
 fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
     if let Fold::Other(f) = &email.fold {
-        let d = f.rsplit_once('@')?.1;
+        let d = split_at_last_at(f)?.1;
         return Some(Text::lowercase(d.to_owned()));
     }
     // ASCII: lowering does not move the `@`, and validation has normalized the
     // domain already, so it is usually borrowed as it stands.
     let raw = match &email.raw {
-        Cow::Borrowed(s) => ascii_lower(s.rsplit_once('@')?.1),
-        Cow::Owned(s) => Cow::Owned(ascii_lower(s.rsplit_once('@')?.1).into_owned()),
+        Cow::Borrowed(s) => ascii_lower(split_at_last_at(s)?.1),
+        Cow::Owned(s) => Cow::Owned(ascii_lower(split_at_last_at(s)?.1).into_owned()),
     };
     Some(Text {
         raw,

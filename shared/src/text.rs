@@ -67,6 +67,72 @@ pub(crate) fn lower(s: &str) -> String {
     }
 }
 
+// The helpers below are plain loops on purpose: the widget and the edge ship
+// size-optimized wasm (`opt-level = "z"`), where iterator adapters and `str`
+// methods are often left as calls, one per byte or per item.
+
+/// `a == b`, inline: for the short strings rules compare a `memcmp` call
+/// costs more than the comparison.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `a` equals `lower` ignoring ASCII case, where `lower` has no ASCII
+/// capitals (values compile lowercased): `a.eq_ignore_ascii_case(lower)`.
+#[inline(always)]
+pub(crate) fn same_folded(a: &[u8], lower: &[u8]) -> bool {
+    if a.len() != lower.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), lower.get(i)) {
+        if x.to_ascii_lowercase() != *y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `a.cmp(b)` in byte order (as `str` orders), inline.
+#[inline(always)]
+pub(crate) fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return x.cmp(y);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
+}
+
+/// `s.rsplit_once('@')`, by bytes.
+#[inline(always)]
+pub(crate) fn split_at_last_at(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        if b.get(i) == Some(&b'@') {
+            // `@` is ASCII: both sides start and end on character boundaries.
+            return Some((s.get(..i)?, s.get(i + 1..)?));
+        }
+    }
+    None
+}
+
 /// ASCII lowercase of ASCII text, borrowed when it has no capitals.
 pub(crate) fn ascii_lower(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -110,6 +176,36 @@ mod tests {
             let fast: Vec<_> = ascii_words(s).collect();
             let slow: Vec<_> = words(s).collect();
             assert_eq!(fast, slow, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn byte_helpers_agree_with_std() {
+        let words = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "abc",
+            "b",
+            "@",
+            "a@b",
+            "x@y@z.com",
+            "é@É",
+            "@@",
+        ];
+        for a in words {
+            assert_eq!(split_at_last_at(a), a.rsplit_once('@'), "{a:?}");
+            for b in words {
+                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b);
+                assert_eq!(byte_order(a.as_bytes(), b.as_bytes()), a.cmp(b));
+                let lower = b.to_ascii_lowercase();
+                assert_eq!(
+                    same_folded(a.as_bytes(), lower.as_bytes()),
+                    a.eq_ignore_ascii_case(&lower)
+                );
+            }
         }
     }
 
