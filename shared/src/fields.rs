@@ -296,10 +296,14 @@ fn number_of(v: &Value) -> Result<Option<i64>, FieldErrorCode> {
         Value::Int(i) => Ok(Some(*i)),
         Value::Float(f) => {
             // A float that is a whole number (JSON `120.0`) is that number.
-            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            if f.fract() != 0.0 || !f.is_finite() {
+                Err(FieldErrorCode::NotANumber)
+            } else if f.abs() < 9.0e15 {
                 Ok(Some(*f as i64))
             } else {
-                Err(FieldErrorCode::NotANumber)
+                // A whole number past what an answer can hold (JSON numbers
+                // beyond i64 arrive as floats) is out of range, not "not a number".
+                Err(out_of_range(f.is_sign_negative()))
             }
         }
         Value::Text(s) => {
@@ -318,9 +322,19 @@ fn number_of(v: &Value) -> Result<Option<i64>, FieldErrorCode> {
             cleaned
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| FieldErrorCode::TooLarge)
+                .map_err(|_| out_of_range(cleaned.starts_with('-')))
         }
         Value::Bool(_) | Value::List(_) => Err(FieldErrorCode::WrongType),
+    }
+}
+
+/// The error for a whole number too far from zero to hold: below any minimum
+/// when negative, above any maximum otherwise.
+fn out_of_range(negative: bool) -> FieldErrorCode {
+    if negative {
+        FieldErrorCode::TooSmall
+    } else {
+        FieldErrorCode::TooLarge
     }
 }
 
