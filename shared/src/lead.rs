@@ -198,11 +198,17 @@ fn url_host(url: Option<&String>) -> Answer<'_> {
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     let host = host.split(':').next().unwrap_or("");
-    let host = host.strip_prefix("www.").unwrap_or(host);
+    // Normalized (lowercase, full-width folded) before `www.` goes, so that
+    // `WWW.Example.com` is `example.com` too.
+    let host = normalize_domain(host);
+    let host = match host.strip_prefix("www.") {
+        Some(rest) => rest.to_owned(),
+        None => host,
+    };
     if host.is_empty() {
         Answer::Missing
     } else {
-        Answer::Text(Text::new(normalize_domain(host)))
+        Answer::Text(Text::new(host))
     }
 }
 
