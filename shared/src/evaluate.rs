@@ -76,12 +76,17 @@ impl Playbook {
         if s.deferred_lists {
             deferred.push("email_lists".to_owned());
         }
+        // The SLA is sales' promise to follow up: a lead nobody is routed to
+        // (invalid or knocked out) gets no promise.
+        let sla_minutes = route
+            .as_ref()
+            .and_then(|_| self.sla_minutes.get(&grade).copied());
         Decision {
             version: self.version.clone(),
             valid,
             field_errors,
             score: s.score,
-            sla_minutes: self.sla_minutes.get(&grade).copied(),
+            sla_minutes,
             grade,
             qualified: s.qualified,
             knocked_out,

@@ -189,7 +189,8 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// Where the lead goes; none for invalid or knocked-out leads.
     pub route: Option<RouteChoice>,
-    /// Minutes to first touch for this grade, if the playbook sets one.
+    /// Minutes to first touch for this grade, if the playbook sets one; none
+    /// for a lead that goes nowhere (invalid or knocked out).
     pub sla_minutes: Option<u32>,
     /// The evaluator could not see every rule or list: the edge's verdict rules.
     pub provisional: bool,

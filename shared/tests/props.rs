@@ -92,7 +92,10 @@ fn check_decision(pb: &Playbook, sub: &Submission, d: &Decision) {
         d.qualified,
         d.valid && d.knocked_out.is_none() && grade.qualified
     );
-    assert_eq!(d.sla_minutes, raw.sla.minutes.get(&d.grade).copied());
+    // The SLA is promised only for a lead that goes to someone.
+    let routed = d.valid && d.knocked_out.is_none();
+    let sla = raw.sla.minutes.get(&d.grade).copied().filter(|_| routed);
+    assert_eq!(d.sla_minutes, sla);
 
     // Routing: every valid lead that is not knocked out reaches a route.
     assert_eq!(d.route.is_some(), d.valid && d.knocked_out.is_none());
