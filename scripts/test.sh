@@ -23,9 +23,9 @@ step() {
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 
 step "format"            cargo fmt --all --check
-step "clippy (host)"     cargo clippy --workspace --exclude baton-edge --all-targets -- -D warnings
+step "clippy (host)"     cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)"   cargo clippy -p baton-shared -p baton-widget -p baton-edge --target wasm32-unknown-unknown -- -D warnings
-step "native tests"      cargo test --workspace --exclude baton-edge
+step "native tests"      cargo test --workspace
 [ -x scripts/test-wasm.sh ]    && step "vectors in wasm (Chromium)" bash scripts/test-wasm.sh
 [ -x scripts/build-widget.sh ] && step "widget build"               bash scripts/build-widget.sh
 [ -x scripts/size-budget.sh ]  && step "widget size budget"         bash scripts/size-budget.sh

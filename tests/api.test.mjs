@@ -167,6 +167,69 @@ describe("POST /v1/leads", () => {
     );
   });
 
+  it("stores a lead retried with the same Idempotency-Key once, and answers the retry as the first try", async () => {
+    const key = crypto.randomUUID();
+    const body = JSON.stringify(leadPost(emeaVp({ name: "Retry Ruiz" })));
+    const first = await post(`${w.url}/v1/leads`, body, { "idempotency-key": key });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.headers.get("idempotent-replayed"), null);
+    // The answer was lost on the way back; the widget sends the same bytes again,
+    // and a second tab flushing the same stored lead does too, at the same moment.
+    const again = await Promise.all([1, 2, 3].map(() => post(`${w.url}/v1/leads`, body, { "idempotency-key": key })));
+    for (const a of again) {
+      assert.equal(a.status, 201, a.text);
+      assert.equal(a.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(a.body, first.body, "the same lead id, decision and rep");
+    }
+    assert.equal(await count(`idempotency_key = '${key}'`), 1);
+    assert.equal(await count(`json_extract(submission, '$.submission.fields.name') = 'Retry Ruiz'`), 1);
+
+    // The team's next lead goes to the other rep: the retries took no turn.
+    const next = await post(`${w.url}/v1/leads`, leadPost(emeaVp()));
+    assert.notEqual(next.body.assigned_rep.id, first.body.assigned_rep.id);
+  });
+
+  it("answers a retried invalid lead with the same field errors, stored once", async () => {
+    const key = crypto.randomUUID();
+    const body = JSON.stringify(leadPost(emeaVp({ email: "not-an-address" })));
+    const first = await post(`${w.url}/v1/leads`, body, { "idempotency-key": key });
+    const second = await post(`${w.url}/v1/leads`, body, { "idempotency-key": key });
+    assert.equal(first.status, 422);
+    assert.equal(second.status, 422);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(await count(`idempotency_key = '${key}'`), 1);
+  });
+
+  it("refuses a key reused for a different lead with 422, and a malformed key with 400", async () => {
+    const key = crypto.randomUUID();
+    const first = await post(`${w.url}/v1/leads`, leadPost(bakery()), { "idempotency-key": key });
+    assert.equal(first.status, 201, first.text);
+    const other = await post(`${w.url}/v1/leads`, leadPost(emeaVp()), { "idempotency-key": key });
+    assert.equal(other.status, 422);
+    assert.equal(other.body.error.code, "idempotency_key_reused");
+    assert.match(other.body.error.message, /new key for each lead/);
+    assert.equal(await count(`idempotency_key = '${key}'`), 1);
+
+    const before = await count();
+    const bad = await post(`${w.url}/v1/leads`, leadPost(bakery()), { "idempotency-key": "two words" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "invalid_idempotency_key");
+    assert.equal(await count(), before, "nothing stored");
+  });
+
+  it("lets pages send the Idempotency-Key header (preflight)", async () => {
+    const res = await fetch(`${w.url}/v1/leads`, {
+      method: "OPTIONS",
+      headers: {
+        origin: ALLOWED,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,idempotency-key",
+      },
+    });
+    assert.equal(res.status, 204);
+    assert.match(res.headers.get("access-control-allow-headers"), /idempotency-key/i);
+  });
+
   it("answers broken JSON with 400 saying where, and stores nothing", async () => {
     const before = await count();
     const res = await post(`${w.url}/v1/leads`, '{"v":1,"form":"demo","submission":{"fields":{');

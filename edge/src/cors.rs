@@ -56,7 +56,10 @@ impl Cors {
     pub fn apply_preflight(&self, headers: &Headers) {
         self.apply(headers);
         let _ = headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
-        let _ = headers.set("access-control-allow-headers", "content-type");
+        let _ = headers.set(
+            "access-control-allow-headers",
+            "content-type, idempotency-key",
+        );
         let _ = headers.set("access-control-max-age", PREFLIGHT_MAX_AGE_SECS);
     }
 }

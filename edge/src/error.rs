@@ -21,6 +21,10 @@ pub enum AppError {
     /// JSON, but not the shape the endpoint takes.
     BadShape(String),
     UnsupportedVersion(u32),
+    /// The `Idempotency-Key` header is empty, too long or not visible ASCII.
+    BadIdempotencyKey(String),
+    /// The key was used before for a different lead.
+    IdempotencyKeyReused,
     TooLarge,
     OriginNotAllowed(String),
     UnknownForm(String),
@@ -54,12 +58,17 @@ struct Inner<'a> {
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
-            AppError::BadJson(_) | AppError::BadShape(_) | AppError::UnsupportedVersion(_) => 400,
+            AppError::BadJson(_)
+            | AppError::BadShape(_)
+            | AppError::UnsupportedVersion(_)
+            | AppError::BadIdempotencyKey(_) => 400,
             AppError::OriginNotAllowed(_) => 403,
             AppError::UnknownForm(_) | AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed { .. } => 405,
             AppError::TooLarge => 413,
-            AppError::InvalidFields(_) | AppError::InvalidPlaybook(_) => 422,
+            AppError::InvalidFields(_)
+            | AppError::InvalidPlaybook(_)
+            | AppError::IdempotencyKeyReused => 422,
             AppError::Internal(_) => 500,
             AppError::StorageUnavailable(_) => 503,
         }
@@ -70,6 +79,8 @@ impl AppError {
             AppError::BadJson(_) => "invalid_json",
             AppError::BadShape(_) => "invalid_request",
             AppError::UnsupportedVersion(_) => "unsupported_version",
+            AppError::BadIdempotencyKey(_) => "invalid_idempotency_key",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::TooLarge => "payload_too_large",
             AppError::OriginNotAllowed(_) => "origin_not_allowed",
             AppError::UnknownForm(_) => "unknown_form",
@@ -91,6 +102,10 @@ impl AppError {
                 "wire version `{v}` is not supported; send `\"v\": {}`",
                 baton::wire::WIRE_VERSION
             ),
+            AppError::BadIdempotencyKey(k) => format!(
+                "the `Idempotency-Key` header `{k}` is not a key: send 1 to 255 visible ASCII characters, such as a UUID"
+            ),
+            AppError::IdempotencyKeyReused => "this `Idempotency-Key` was already used for a different lead; send a new key for each lead and the same key only when retrying it".into(),
             AppError::TooLarge => format!(
                 "the body is larger than {} KB; a lead is far smaller, send only the form's answers",
                 MAX_BODY_BYTES / 1024

@@ -11,6 +11,7 @@ use worker::{console_warn, Date, Env, Request, Response, Result, RouteContext};
 use crate::body;
 use crate::cors::{Caller, Cors};
 use crate::error::{json_response, AppError};
+use crate::idempotency;
 use crate::ids;
 use crate::playbooks;
 use crate::store::{self, Agreement, LeadRecord, Status};
@@ -114,16 +115,26 @@ struct AssignedRep<'a> {
 pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let cors = Cors::echo(&req);
     Ok(match submit_lead(&mut req, &ctx.env).await {
-        Ok(res) => json_response(&res, 201, &cors),
+        Ok(taken) => {
+            let mut res = json_response(&taken.body, 201, &cors);
+            if taken.replayed {
+                let _ = res.headers_mut().set(idempotency::REPLAYED_HEADER, "true");
+            }
+            res
+        }
         Err(e) => e.into_response(&cors),
     })
 }
 
-async fn submit_lead(
-    req: &mut Request,
-    env: &Env,
-) -> std::result::Result<serde_json::Value, AppError> {
+/// A 201 answer, fresh or replayed for a retry with the same `Idempotency-Key`.
+struct Taken {
+    body: serde_json::Value,
+    replayed: bool,
+}
+
+async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken, AppError> {
     let caller = Caller::of(req);
+    let key = idempotency::parse(req.headers().get(idempotency::HEADER).ok().flatten())?;
     let raw = body::read_capped(req).await?;
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, true)?;
@@ -131,8 +142,18 @@ async fn submit_lead(
     let form =
         playbooks::find(&post.form).ok_or_else(|| AppError::UnknownForm(post.form.clone()))?;
     caller.check(&form.playbook)?;
-
     let playbook = &form.playbook;
+    let db = env
+        .d1(DB_BINDING)
+        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))?;
+    // A retry of a lead already stored gets the first answer, before any
+    // rep's turn is taken again.
+    if let Some(k) = &key {
+        if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
+            return replay(prior, &raw);
+        }
+    }
+
     let decision = playbook.evaluate(&post.submission);
     let agreement = Agreement::of(&decision, post.claimed.as_ref());
     let now = Date::now();
@@ -140,9 +161,6 @@ async fn submit_lead(
     let created_at: String = js_sys::Date::from(now).to_iso_string().into();
     let origin = caller.origin(req);
     let user_agent = req.headers().get("user-agent").ok().flatten();
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))?;
 
     let rep = match (&decision.route, decision.valid) {
         (Some(route), true) if !route.candidates.is_empty() => {
@@ -168,8 +186,18 @@ async fn submit_lead(
         agreement,
         origin: origin.as_deref(),
         user_agent: user_agent.as_deref(),
+        idempotency_key: key.as_deref(),
     };
-    store::insert(&db, &record).await?;
+    if let Err(e) = store::insert(&db, &record).await {
+        // Two attempts with one key at once: the unique index let the other
+        // one in first. Answer as it was answered.
+        if let Some(k) = &key {
+            if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
+                return replay(prior, &raw);
+            }
+        }
+        return Err(e);
+    }
     if agreement == Agreement::Mismatch {
         // A tampered post, or a browser on another playbook version: worth a look.
         if let Some(c) = &post.claimed {
@@ -195,8 +223,40 @@ async fn submit_lead(
         agreement,
         assigned_rep: rep.map(assigned),
     };
-    serde_json::to_value(&accepted)
-        .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))
+    let body = serde_json::to_value(&accepted)
+        .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))?;
+    Ok(Taken {
+        body,
+        replayed: false,
+    })
+}
+
+/// The answer a lead stored under the same key got, if this is the same lead.
+fn replay(prior: store::Prior, raw: &[u8]) -> std::result::Result<Taken, AppError> {
+    if prior.submission.as_bytes() != raw {
+        return Err(AppError::IdempotencyKeyReused);
+    }
+    let decision: Decision = serde_json::from_str(&prior.decision)
+        .map_err(|e| AppError::Internal(format!("stored decision of {}: {e}", prior.id)))?;
+    if prior.status != "accepted" {
+        return Err(AppError::InvalidFields(decision.field_errors));
+    }
+    let rep = prior.assigned_rep.as_deref().and_then(|id| {
+        let route = decision.route.as_ref()?;
+        route.candidates.iter().find(|c| c.rep == id)
+    });
+    let accepted = Accepted {
+        lead_id: &prior.id,
+        decision: &decision,
+        agreement: prior.agreement,
+        assigned_rep: rep.map(assigned),
+    };
+    let body = serde_json::to_value(&accepted)
+        .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))?;
+    Ok(Taken {
+        body,
+        replayed: true,
+    })
 }
 
 fn assigned(c: &Candidate) -> AssignedRep<'_> {

@@ -13,6 +13,7 @@ mod body;
 mod cors;
 mod error;
 mod handlers;
+mod idempotency;
 mod ids;
 mod playbooks;
 mod store;

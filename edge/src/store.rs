@@ -9,7 +9,7 @@ use worker::D1Database;
 use crate::error::AppError;
 
 /// Whether the browser's verdict matched the edge's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Agreement {
     Match,
@@ -66,12 +66,14 @@ pub struct LeadRecord<'a> {
     pub agreement: Agreement,
     pub origin: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// The caller's `Idempotency-Key`, unique per form.
+    pub idempotency_key: Option<&'a str>,
 }
 
 const INSERT: &str = "INSERT INTO leads (id, form_id, created_at, status, submission, decision, \
      score, grade, qualified, knocked_out, route_id, team_id, assigned_rep, claimed, agreement, \
-     playbook_version, origin, user_agent) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+     playbook_version, origin, user_agent, idempotency_key) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
@@ -111,6 +113,7 @@ pub async fn insert(db: &D1Database, lead: &LeadRecord<'_>) -> Result<(), AppErr
         text(&d.version),
         opt(lead.origin),
         opt(lead.user_agent),
+        opt(lead.idempotency_key),
     ];
     db.prepare(INSERT)
         .bind(&args)
@@ -119,4 +122,33 @@ pub async fn insert(db: &D1Database, lead: &LeadRecord<'_>) -> Result<(), AppErr
         .await
         .map_err(|e| AppError::StorageUnavailable(format!("inserting lead {}: {e}", lead.id)))?;
     Ok(())
+}
+
+/// A lead stored earlier under the same `Idempotency-Key`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Prior {
+    pub id: String,
+    pub status: String,
+    /// The body that was posted then, to tell a retry from a reused key.
+    pub submission: String,
+    /// The edge's `Decision` then (JSON).
+    pub decision: String,
+    pub agreement: Agreement,
+    pub assigned_rep: Option<String>,
+}
+
+const FIND_BY_KEY: &str = "SELECT id, status, submission, decision, agreement, assigned_rep \
+     FROM leads WHERE form_id = ?1 AND idempotency_key = ?2";
+
+pub async fn find_by_key(
+    db: &D1Database,
+    form_id: &str,
+    key: &str,
+) -> Result<Option<Prior>, AppError> {
+    db.prepare(FIND_BY_KEY)
+        .bind(&[text(form_id), text(key)])
+        .map_err(|e| AppError::StorageUnavailable(format!("binding the key lookup: {e}")))?
+        .first::<Prior>(None)
+        .await
+        .map_err(|e| AppError::StorageUnavailable(format!("looking up key `{key}`: {e}")))
 }
