@@ -1,11 +1,10 @@
 //! Parse, don't validate: a `RawPlaybook` becomes a `Playbook` in one call
 //! that reports every problem at once, each with its path and a hint.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde_json::Value as Json;
 
 use crate::condition::{Check, Cond, Fact, Subject, Test};
+use crate::map::SortedMap;
 use crate::playbook::{Field, Grade, Playbook, Rep, Route, Rule, Target, Team};
 use crate::problem::{Problem, Problems, Report};
 use crate::raw::{FieldKind, Op, RawCondition, RawPlaybook};
@@ -111,7 +110,8 @@ fn valid_id(id: &str) -> bool {
 }
 
 fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>) {
-    let mut seen = BTreeSet::new();
+    // The widget's maps double as sets: one map type links less code than two.
+    let mut seen = SortedMap::new();
     for (i, id) in ids.enumerate() {
         let path = format!("{what}[{i}].id");
         if !valid_id(id) {
@@ -120,7 +120,7 @@ fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>)
                 format!("`{id}` is not a usable id"),
                 "use 1 to 64 letters, digits, `-`, `_` or `.`",
             );
-        } else if !seen.insert(id) {
+        } else if seen.insert(id.to_owned(), ()).is_some() {
             r.add(&path, format!("duplicate id `{id}`"));
         }
     }
@@ -206,14 +206,14 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
                 "set `kind = \"select\"` or remove the options",
             );
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedMap::new();
         for (j, o) in f.options.iter().enumerate() {
             if o.value.trim().is_empty() {
                 r.add(
                     format!("{p}.options[{j}].value"),
                     "an option value cannot be empty",
                 );
-            } else if !seen.insert(o.value.to_lowercase()) {
+            } else if seen.insert(o.value.to_lowercase(), ()).is_some() {
                 r.add(
                     format!("{p}.options[{j}].value"),
                     format!("duplicate option `{}`", o.value),
@@ -295,7 +295,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     // Steps.
     check_ids(&mut r, "steps", raw.steps.iter().map(|s| s.id.as_str()));
-    let mut in_step: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut in_step: SortedMap<usize> = SortedMap::new();
     for (i, s) in raw.steps.iter().enumerate() {
         if s.fields.is_empty() {
             r.add(
@@ -312,14 +312,14 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
                     fid,
                     raw.fields.iter().map(|f| f.id.as_str()),
                 );
-            } else if let Some(prev) = in_step.insert(fid, i) {
+            } else if let Some(prev) = in_step.insert(fid.clone(), i) {
                 r.add(p, format!("field `{fid}` is already in steps[{prev}]"));
             }
         }
     }
     if !raw.steps.is_empty() {
         for (i, f) in raw.fields.iter().enumerate() {
-            if f.kind != FieldKind::Hidden && !in_step.contains_key(f.id.as_str()) {
+            if f.kind != FieldKind::Hidden && !in_step.contains_key(&f.id) {
                 r.hint(
                     format!("fields[{i}]"),
                     format!("field `{}` is in no step", f.id),

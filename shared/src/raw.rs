@@ -4,7 +4,7 @@
 //! silently ignored setting. Optional keys are skipped when empty so the
 //! canonical form (see `version.rs`) does not depend on how a file spelled defaults.
 
-use std::collections::BTreeMap;
+use crate::map::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ pub enum Localized {
     /// The same text in every locale.
     One(String),
     /// Locale code to text; the playbook's default locale is the fallback.
-    Many(BTreeMap<String, String>),
+    Many(SortedMap<String>),
 }
 
 impl Localized {
@@ -49,8 +49,8 @@ pub struct RawPlaybook {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_origins: Vec<String>,
     /// User-facing strings per locale.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub text: BTreeMap<String, RawText>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub text: SortedMap<RawText>,
     /// The questions the form asks, in order.
     pub fields: Vec<RawField>,
     /// Optional steps of a multi-step form; each names the fields it shows.
@@ -393,8 +393,8 @@ pub struct RawRoute {
 #[serde(deny_unknown_fields)]
 /// Minutes to first touch per grade, and who hears about a missed deadline.
 pub struct RawSla {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub minutes: BTreeMap<String, u32>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub minutes: SortedMap<u32>,
     /// A rep id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate_to: Option<String>,

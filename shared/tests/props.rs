@@ -12,7 +12,7 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use baton::raw::{
@@ -328,7 +328,7 @@ fn submission(pb: &Playbook) -> impl Strategy<Value = Submission> {
             fields.extend(answers.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
             Submission {
                 locale,
-                fields,
+                fields: fields.into(),
                 context,
             }
         })
@@ -683,7 +683,7 @@ fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
                 name: "Generated".to_owned(),
                 default_locale: "en".to_owned(),
                 allowed_origins: vec!["https://www.example.com".to_owned()],
-                text: BTreeMap::new(),
+                text: Default::default(),
                 fields,
                 steps: Vec::new(),
                 rules,
@@ -692,7 +692,7 @@ fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
                 teams,
                 routes: raw_routes,
                 sla: RawSla {
-                    minutes: sla,
+                    minutes: sla.into(),
                     escalate_to: Some("rep-0".to_owned()),
                 },
                 published: None,
