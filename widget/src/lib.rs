@@ -15,13 +15,14 @@ mod components;
 mod env;
 mod i18n;
 mod post;
+mod read;
 mod state;
 mod store;
 mod submit;
 
 use std::rc::Rc;
 
-use baton::raw::{FieldKind, RawPlaybook};
+use baton::raw::FieldKind;
 use baton::wire::Submission;
 use baton::Value;
 use wasm_bindgen::prelude::*;
@@ -44,7 +45,7 @@ pub fn mount(
     api: String,
     locale: Option<String>,
 ) -> Result<(), JsValue> {
-    let raw: RawPlaybook = serde_wasm_bindgen::from_value(playbook)?;
+    let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.as_str()))?;
     let playbook = baton::compile_published(raw).map_err(|p| JsValue::from(p.to_string()))?;
     let lang = playbook.resolve_locale(locale.as_deref()).to_owned();
     let ui = i18n::ui(&lang);
