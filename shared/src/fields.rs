@@ -219,8 +219,14 @@ fn check<'a>(
                     }
                 }
             }
-            // Playbook order, so the order of the visitor's clicks never matters.
-            chosen.sort_by_key(|c| field.options.iter().position(|o| o == c));
+            // Playbook order, so the order of the visitor's clicks never matters:
+            // the options filtered, rather than the choices sorted (no sort in the widget's wasm).
+            let chosen: Vec<&str> = field
+                .options
+                .iter()
+                .map(String::as_str)
+                .filter(|o| chosen.contains(o))
+                .collect();
             (!chosen.is_empty()).then(|| Answer::List(chosen.into_iter().map(Text::new).collect()))
         }
         FieldKind::Checkbox | FieldKind::Consent => {

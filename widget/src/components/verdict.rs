@@ -1,5 +1,6 @@
 use std::rc::Rc;
 
+use baton::wire::Reason;
 use baton::Decision;
 use yew::prelude::*;
 
@@ -27,10 +28,19 @@ const TOP: usize = 3;
 pub fn Verdict(props: &VerdictProps) -> Html {
     let d = &props.decision;
     let ui = props.ui;
-    let mut top: Vec<_> = d.reasons.iter().collect();
-    // Knock-outs first, then by weight; the sort is stable so ties keep playbook order.
-    top.sort_by_key(|r| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs())));
-    top.truncate(TOP);
+    // Knock-outs first, then by weight; ties keep playbook order. Each reason
+    // goes after those that rank as high, then only TOP are kept: a stable
+    // sort's first TOP, without linking a sort.
+    let rank = |r: &Reason| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs()));
+    let mut top: Vec<&Reason> = Vec::with_capacity(TOP + 1);
+    for r in &d.reasons {
+        let at = top
+            .iter()
+            .position(|t| rank(r) < rank(t))
+            .unwrap_or(top.len());
+        top.insert(at, r);
+        top.truncate(TOP);
+    }
     let mut class = classes!("baton-verdict");
     if d.qualified {
         class.push("baton-qualified");
