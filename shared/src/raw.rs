@@ -478,8 +478,9 @@ mod tests {
         fn names<T: schemars::JsonSchema>() -> Vec<String> {
             let schema = schemars::schema_for!(T);
             let json = serde_json::to_value(&schema).unwrap_or_default();
-            let mut v: Vec<String> = json["enum"]
-                .as_array()
+            let mut v: Vec<String> = json
+                .get("enum")
+                .and_then(|e| e.as_array())
                 .into_iter()
                 .flatten()
                 .filter_map(|n| n.as_str().map(str::to_owned))
