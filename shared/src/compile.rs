@@ -15,6 +15,13 @@ const DEFAULT_MAX_LENGTH: u32 = 500;
 const HIDDEN_MAX_LENGTH: u32 = 2000;
 /// Ids are stored in 16-bit indexes: more than this is no playbook a person wrote.
 const MAX_ITEMS: usize = 4096;
+/// Without the `diagnostics` feature (the widget's build) the checks that only
+/// report mistakes are left out: the widget compiles public copies the edge
+/// compiled with every check, and each message is bytes on landing pages.
+/// Checks that resolve what evaluation needs (ids to indexes, values to
+/// operands) always run, so a playbook either compiles to the same `Playbook`
+/// or fails, with or without the feature.
+const DIAGNOSTICS: bool = cfg!(feature = "diagnostics");
 
 /// Compiles a playbook written by people (computes its version hash).
 pub fn compile(mut raw: RawPlaybook) -> Result<Playbook, Problems> {
@@ -110,6 +117,9 @@ fn valid_id(id: &str) -> bool {
 }
 
 fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>) {
+    if !DIAGNOSTICS {
+        return;
+    }
     // The widget's maps double as sets: one map type links less code than two.
     let mut seen = SortedMap::new();
     for (i, id) in ids.enumerate() {
@@ -127,6 +137,9 @@ fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>)
 }
 
 fn check_url(r: &mut Report, path: String, url: Option<&String>) {
+    if !DIAGNOSTICS {
+        return;
+    }
     if let Some(u) = url {
         let rest = u
             .strip_prefix("https://")
@@ -144,7 +157,7 @@ fn check_url(r: &mut Report, path: String, url: Option<&String>) {
 fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playbook, Problems> {
     let mut r = Report::default();
 
-    if !valid_id(&raw.id) {
+    if DIAGNOSTICS && !valid_id(&raw.id) {
         r.hint(
             "id",
             format!("`{}` is not a usable form id", raw.id),
@@ -154,14 +167,16 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     for (i, o) in raw.allowed_origins.iter().enumerate() {
         check_origin(&mut r, i, o);
     }
-    for loc in raw.text.keys() {
-        if !(2..=8).contains(&loc.len())
-            || !loc.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-        {
-            r.add(
-                format!("text.{loc}"),
-                format!("`{loc}` is not a locale code like `en` or `de`"),
-            );
+    if DIAGNOSTICS {
+        for loc in raw.text.keys() {
+            if !(2..=8).contains(&loc.len())
+                || !loc.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+            {
+                r.add(
+                    format!("text.{loc}"),
+                    format!("`{loc}` is not a locale code like `en` or `de`"),
+                );
+            }
         }
     }
     for (what, n) in [
@@ -181,96 +196,98 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     // Fields.
     check_ids(&mut r, "fields", raw.fields.iter().map(|f| f.id.as_str()));
-    if raw.fields.is_empty() {
+    if DIAGNOSTICS && raw.fields.is_empty() {
         r.add("fields", "a form needs at least one field");
     }
     let mut fields = Vec::with_capacity(raw.fields.len());
     for (i, f) in raw.fields.iter().enumerate() {
         let p = format!("fields[{i}]");
-        let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
-        if choice && f.options.is_empty() {
-            r.hint(
-                &p,
-                format!("{} field `{}` has no options", f.kind.as_str(), f.id),
-                "add `options = [{ value = \"…\", label = \"…\" }]`",
-            );
-        }
-        if !choice && !f.options.is_empty() {
-            r.hint(
-                format!("{p}.options"),
-                format!(
-                    "only select and multiselect fields have options, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
-                "set `kind = \"select\"` or remove the options",
-            );
-        }
-        let mut seen = SortedMap::new();
-        for (j, o) in f.options.iter().enumerate() {
-            if o.value.trim().is_empty() {
-                r.add(
-                    format!("{p}.options[{j}].value"),
-                    "an option value cannot be empty",
-                );
-            } else if seen.insert(o.value.to_lowercase(), ()).is_some() {
-                r.add(
-                    format!("{p}.options[{j}].value"),
-                    format!("duplicate option `{}`", o.value),
-                );
-            }
-        }
-        if f.kind != FieldKind::Number && (f.min.is_some() || f.max.is_some()) {
-            r.hint(
-                &p,
-                format!(
-                    "`min`/`max` apply to number fields, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
-                "use `max_length` to limit text",
-            );
-        }
-        if let (Some(lo), Some(hi)) = (f.min, f.max) {
-            if lo > hi {
-                r.add(
+        if DIAGNOSTICS {
+            let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
+            if choice && f.options.is_empty() {
+                r.hint(
                     &p,
-                    format!("min {lo} is greater than max {hi}: no answer could pass"),
+                    format!("{} field `{}` has no options", f.kind.as_str(), f.id),
+                    "add `options = [{ value = \"…\", label = \"…\" }]`",
                 );
             }
-        }
-        let texty = matches!(
-            f.kind,
-            FieldKind::Text | FieldKind::Email | FieldKind::Phone | FieldKind::Hidden
-        );
-        if f.max_length.is_some() && !texty {
-            r.add(
-                format!("{p}.max_length"),
-                format!(
-                    "`max_length` applies to text fields, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
+            if !choice && !f.options.is_empty() {
+                r.hint(
+                    format!("{p}.options"),
+                    format!(
+                        "only select and multiselect fields have options, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                    "set `kind = \"select\"` or remove the options",
+                );
+            }
+            let mut seen = SortedMap::new();
+            for (j, o) in f.options.iter().enumerate() {
+                if o.value.trim().is_empty() {
+                    r.add(
+                        format!("{p}.options[{j}].value"),
+                        "an option value cannot be empty",
+                    );
+                } else if seen.insert(o.value.to_lowercase(), ()).is_some() {
+                    r.add(
+                        format!("{p}.options[{j}].value"),
+                        format!("duplicate option `{}`", o.value),
+                    );
+                }
+            }
+            if f.kind != FieldKind::Number && (f.min.is_some() || f.max.is_some()) {
+                r.hint(
+                    &p,
+                    format!(
+                        "`min`/`max` apply to number fields, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                    "use `max_length` to limit text",
+                );
+            }
+            if let (Some(lo), Some(hi)) = (f.min, f.max) {
+                if lo > hi {
+                    r.add(
+                        &p,
+                        format!("min {lo} is greater than max {hi}: no answer could pass"),
+                    );
+                }
+            }
+            let texty = matches!(
+                f.kind,
+                FieldKind::Text | FieldKind::Email | FieldKind::Phone | FieldKind::Hidden
             );
-        }
-        if f.max_length == Some(0) {
-            r.add(
-                format!("{p}.max_length"),
-                "a max_length of 0 accepts no answer",
-            );
-        }
-        if f.param.is_some() && f.kind != FieldKind::Hidden {
-            r.add(
-                format!("{p}.param"),
-                "`param` fills hidden fields from the page URL; this field is not hidden",
-            );
-        }
-        if f.kind == FieldKind::Hidden && f.required {
-            r.hint(
-                format!("{p}.required"),
-                "a hidden field cannot be required",
-                "visitors cannot fill it in, so the form could never be sent",
-            );
+            if f.max_length.is_some() && !texty {
+                r.add(
+                    format!("{p}.max_length"),
+                    format!(
+                        "`max_length` applies to text fields, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                );
+            }
+            if f.max_length == Some(0) {
+                r.add(
+                    format!("{p}.max_length"),
+                    "a max_length of 0 accepts no answer",
+                );
+            }
+            if f.param.is_some() && f.kind != FieldKind::Hidden {
+                r.add(
+                    format!("{p}.param"),
+                    "`param` fills hidden fields from the page URL; this field is not hidden",
+                );
+            }
+            if f.kind == FieldKind::Hidden && f.required {
+                r.hint(
+                    format!("{p}.required"),
+                    "a hidden field cannot be required",
+                    "visitors cannot fill it in, so the form could never be sent",
+                );
+            }
         }
         fields.push(Field {
             id: f.id.clone(),
@@ -295,36 +312,38 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     // Steps.
     check_ids(&mut r, "steps", raw.steps.iter().map(|s| s.id.as_str()));
-    let mut in_step: SortedMap<usize> = SortedMap::new();
-    for (i, s) in raw.steps.iter().enumerate() {
-        if s.fields.is_empty() {
-            r.add(
-                format!("steps[{i}].fields"),
-                "a step needs at least one field",
-            );
-        }
-        for (j, fid) in s.fields.iter().enumerate() {
-            let p = format!("steps[{i}].fields[{j}]");
-            if !raw.fields.iter().any(|f| &f.id == fid) {
-                r.unknown(
-                    p,
-                    format!("unknown field `{fid}`"),
-                    fid,
-                    raw.fields.iter().map(|f| f.id.as_str()),
+    if DIAGNOSTICS {
+        let mut in_step: SortedMap<usize> = SortedMap::new();
+        for (i, s) in raw.steps.iter().enumerate() {
+            if s.fields.is_empty() {
+                r.add(
+                    format!("steps[{i}].fields"),
+                    "a step needs at least one field",
                 );
-            } else if let Some(prev) = in_step.insert(fid.clone(), i) {
-                r.add(p, format!("field `{fid}` is already in steps[{prev}]"));
+            }
+            for (j, fid) in s.fields.iter().enumerate() {
+                let p = format!("steps[{i}].fields[{j}]");
+                if !raw.fields.iter().any(|f| &f.id == fid) {
+                    r.unknown(
+                        p,
+                        format!("unknown field `{fid}`"),
+                        fid,
+                        raw.fields.iter().map(|f| f.id.as_str()),
+                    );
+                } else if let Some(prev) = in_step.insert(fid.clone(), i) {
+                    r.add(p, format!("field `{fid}` is already in steps[{prev}]"));
+                }
             }
         }
-    }
-    if !raw.steps.is_empty() {
-        for (i, f) in raw.fields.iter().enumerate() {
-            if f.kind != FieldKind::Hidden && !in_step.contains_key(&f.id) {
-                r.hint(
-                    format!("fields[{i}]"),
-                    format!("field `{}` is in no step", f.id),
-                    "add it to a step's `fields`, or visitors never see it",
-                );
+        if !raw.steps.is_empty() {
+            for (i, f) in raw.fields.iter().enumerate() {
+                if f.kind != FieldKind::Hidden && !in_step.contains_key(&f.id) {
+                    r.hint(
+                        format!("fields[{i}]"),
+                        format!("field `{}` is in no step", f.id),
+                        "add it to a step's `fields`, or visitors never see it",
+                    );
+                }
             }
         }
     }
@@ -337,39 +356,43 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     );
     let grade_names: Vec<String> = raw.grades.iter().map(|g| g.grade.clone()).collect();
     let mut grades = Vec::with_capacity(raw.grades.len());
-    if raw.grades.is_empty() {
+    if DIAGNOSTICS && raw.grades.is_empty() {
         r.hint("grades", "no grades", "add e.g. `[[grades]] grade = \"A\" min_score = 80 qualified = true` and a last grade without min_score");
     }
     let last = raw.grades.len().saturating_sub(1);
     let mut prev: Option<(i32, &str)> = None;
     for (i, g) in raw.grades.iter().enumerate() {
         let p = format!("grades[{i}]");
-        match (g.min_score, i == last) {
-            (Some(_), true) => r.hint(
-                format!("{p}.min_score"),
-                format!(
-                    "the last grade `{}` must take every remaining score",
-                    g.grade
+        if DIAGNOSTICS {
+            match (g.min_score, i == last) {
+                (Some(_), true) => r.hint(
+                    format!("{p}.min_score"),
+                    format!(
+                        "the last grade `{}` must take every remaining score",
+                        g.grade
+                    ),
+                    "remove its min_score",
                 ),
-                "remove its min_score",
-            ),
-            (None, false) => r.hint(
-                &p,
-                format!(
-                    "grade `{}` has no min_score but is not the last grade",
-                    g.grade
+                (None, false) => r.hint(
+                    &p,
+                    format!(
+                        "grade `{}` has no min_score but is not the last grade",
+                        g.grade
+                    ),
+                    "grades go from the highest min_score down; only the last has none",
                 ),
-                "grades go from the highest min_score down; only the last has none",
-            ),
-            _ => {}
-        }
-        if let Some(m) = g.min_score {
-            if let Some((pm, pg)) = prev {
-                if m >= pm {
-                    r.hint(format!("{p}.min_score"), format!("grade `{}` (min_score {m}) is out of order after `{pg}` (min_score {pm})", g.grade), "list grades from the highest min_score down, each strictly lower");
-                }
+                _ => {}
             }
-            prev = Some((m, &g.grade));
+        }
+        if DIAGNOSTICS {
+            if let Some(m) = g.min_score {
+                if let Some((pm, pg)) = prev {
+                    if m >= pm {
+                        r.hint(format!("{p}.min_score"), format!("grade `{}` (min_score {m}) is out of order after `{pg}` (min_score {pm})", g.grade), "list grades from the highest min_score down, each strictly lower");
+                    }
+                }
+                prev = Some((m, &g.grade));
+            }
         }
         grades.push(Grade {
             grade: g.grade.clone(),
@@ -377,7 +400,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             qualified: g.qualified,
         });
     }
-    if !raw.grades.is_empty() && !raw.grades.iter().any(|g| g.qualified) {
+    if DIAGNOSTICS && !raw.grades.is_empty() && !raw.grades.iter().any(|g| g.qualified) {
         r.hint(
             "grades",
             "no grade is qualified: no lead could ever become an MQL",
@@ -425,27 +448,29 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     let mut reps = Vec::with_capacity(raw.reps.len());
     for (i, rep) in raw.reps.iter().enumerate() {
         let p = format!("reps[{i}]");
-        check_url(&mut r, format!("{p}.webhook_url"), rep.webhook_url.as_ref());
-        check_url(
-            &mut r,
-            format!("{p}.slack_webhook_url"),
-            rep.slack_webhook_url.as_ref(),
-        );
-        check_url(&mut r, format!("{p}.booking_url"), rep.booking_url.as_ref());
-        if let Some(e) = &rep.email {
-            if crate::email::domain(e).is_none() {
-                r.add(
-                    format!("{p}.email"),
-                    format!("`{e}` is not an email address"),
+        if DIAGNOSTICS {
+            check_url(&mut r, format!("{p}.webhook_url"), rep.webhook_url.as_ref());
+            check_url(
+                &mut r,
+                format!("{p}.slack_webhook_url"),
+                rep.slack_webhook_url.as_ref(),
+            );
+            check_url(&mut r, format!("{p}.booking_url"), rep.booking_url.as_ref());
+            if let Some(e) = &rep.email {
+                if crate::email::domain(e).is_none() {
+                    r.add(
+                        format!("{p}.email"),
+                        format!("`{e}` is not an email address"),
+                    );
+                }
+            }
+            if rep.weight == 0 {
+                r.hint(
+                    format!("{p}.weight"),
+                    "a weight of 0 never gets a lead",
+                    "set `active = false` to pause a rep",
                 );
             }
-        }
-        if rep.weight == 0 {
-            r.hint(
-                format!("{p}.weight"),
-                "a weight of 0 never gets a lead",
-                "set `active = false` to pause a rep",
-            );
         }
         reps.push(Rep {
             id: rep.id.clone(),
@@ -488,9 +513,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             reps.get(usize::from(k))
                 .is_some_and(|x| x.active && x.weight > 0)
         });
-        if t.reps.is_empty() {
+        if DIAGNOSTICS && t.reps.is_empty() {
             r.add(&p, format!("team `{}` has no reps", t.id));
-        } else if !active && !provisional {
+        } else if DIAGNOSTICS && !active && !provisional {
             r.hint(
                 &p,
                 format!("team `{}` has no active rep", t.id),
@@ -514,7 +539,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     let mut catch_all: Option<&str> = None;
     for (i, route) in raw.routes.iter().enumerate() {
         let p = format!("routes[{i}]");
-        if let Some(prev) = catch_all {
+        if let (true, Some(prev)) = (DIAGNOSTICS, catch_all) {
             r.hint(
                 &p,
                 format!("route `{}` can never match", route.id),
@@ -579,32 +604,33 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             });
         }
     }
-    if raw.routes.last().is_none_or(|x| x.when.is_some()) {
+    if DIAGNOSTICS && raw.routes.last().is_none_or(|x| x.when.is_some()) {
         r.hint("routes", "no fallback route: leads that match no route would be dropped", "end with a route without `when`, e.g. `[[routes]] id = \"fallback\" team = \"inbound\"`");
     }
 
     // SLA.
-    for g in raw.sla.minutes.keys() {
-        if !grade_names.contains(g) {
-            r.unknown(
-                format!("sla.minutes.{g}"),
-                format!("unknown grade `{g}`"),
-                g,
-                grade_names.iter().map(String::as_str),
-            );
+    if DIAGNOSTICS {
+        for g in raw.sla.minutes.keys() {
+            if !grade_names.contains(g) {
+                r.unknown(
+                    format!("sla.minutes.{g}"),
+                    format!("unknown grade `{g}`"),
+                    g,
+                    grade_names.iter().map(String::as_str),
+                );
+            }
+        }
+        if let Some(e) = &raw.sla.escalate_to {
+            if rep_index(e).is_none() && !provisional {
+                r.unknown(
+                    "sla.escalate_to",
+                    format!("unknown rep `{e}`"),
+                    e,
+                    raw.reps.iter().map(|x| x.id.as_str()),
+                );
+            }
         }
     }
-    if let Some(e) = &raw.sla.escalate_to {
-        if rep_index(e).is_none() && !provisional {
-            r.unknown(
-                "sla.escalate_to",
-                format!("unknown rep `{e}`"),
-                e,
-                raw.reps.iter().map(|x| x.id.as_str()),
-            );
-        }
-    }
-
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
@@ -625,6 +651,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 }
 
 fn check_origin(r: &mut Report, i: usize, o: &str) {
+    if !DIAGNOSTICS {
+        return;
+    }
     let p = format!("allowed_origins[{i}]");
     if o == "*" {
         return;
@@ -958,6 +987,9 @@ fn known_values(
     ctx: &Ctx,
     c: &RawCondition,
 ) {
+    if !DIAGNOSTICS {
+        return;
+    }
     let known: Option<Vec<&str>> = match (options, c.fact.as_deref()) {
         (Some(o), _) => Some(o.iter().map(String::as_str).collect()),
         (None, Some("grade")) => Some(ctx.grades.iter().map(String::as_str).collect()),
@@ -985,16 +1017,17 @@ fn int(r: &mut Report, path: &str, v: Option<&Json>) -> Option<i64> {
         Some(Json::Number(n)) => match n.as_i64() {
             Some(i) => Some(i),
             None => {
-                r.hint(
-                    path,
-                    format!("{n} is not a whole number"),
-                    "scores and comparisons use whole numbers only",
-                );
+                let m = if DIAGNOSTICS {
+                    format!("{n} is not a whole number")
+                } else {
+                    "not a whole number".to_owned()
+                };
+                r.hint(path, m, "scores and comparisons use whole numbers only");
                 None
             }
         },
         Some(other) => {
-            r.add(path, format!("expected a whole number, found {other}"));
+            r.add(path, found("expected a whole number", other));
             None
         }
         None => {
@@ -1033,7 +1066,7 @@ fn text(r: &mut Report, path: &str, v: Option<&Json>) -> Option<String> {
             None
         }
         Some(other) => {
-            r.add(path, format!("expected text, found {other}"));
+            r.add(path, found("expected text", other));
             None
         }
         None => {
@@ -1057,6 +1090,16 @@ fn texts(r: &mut Report, path: &str, v: Option<&Json>) -> Option<Vec<String>> {
             r.add(path, "expected a list of texts");
             None
         }
+    }
+}
+
+/// `expected`, with the value found in diagnostics builds: printing JSON is
+/// code the widget does without.
+fn found(expected: &str, v: &Json) -> String {
+    if DIAGNOSTICS {
+        format!("{expected}, found {v}")
+    } else {
+        expected.to_owned()
     }
 }
 

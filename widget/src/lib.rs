@@ -45,7 +45,7 @@ pub fn mount(
     api: String,
     locale: Option<String>,
 ) -> Result<(), JsValue> {
-    let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.as_str()))?;
+    let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.message()))?;
     let playbook = baton::compile_published(raw).map_err(|p| JsValue::from(p.to_string()))?;
     let lang = playbook.resolve_locale(locale.as_deref()).to_owned();
     let ui = i18n::ui(&lang);

@@ -23,24 +23,37 @@ use js_sys::{Array, Number, Object, Reflect};
 use serde_json::Value as Json;
 use wasm_bindgen::{JsCast, JsValue};
 
-type R<T> = Result<T, String>;
+type R<T> = Result<T, Bad>;
 
-fn bad(key: &str, what: &str) -> String {
-    let mut m = String::from("playbook: `");
-    m.push_str(key);
-    m.push_str("` ");
-    m.push_str(what);
-    m
+/// What was wrong, as static strings: failing costs no allocation until the
+/// one message is written (`Result`s of a word or two keep every read small).
+pub struct Bad {
+    key: &'static str,
+    what: &'static str,
+}
+
+fn bad(key: &'static str, what: &'static str) -> Bad {
+    Bad { key, what }
+}
+
+impl Bad {
+    pub fn message(&self) -> String {
+        let mut m = String::from("playbook: `");
+        m.push_str(self.key);
+        m.push_str("` ");
+        m.push_str(self.what);
+        m
+    }
 }
 
 /// `o[key]`; `None` when `o` has no such key.
-fn get(o: &JsValue, key: &str) -> Option<JsValue> {
+fn get(o: &JsValue, key: &'static str) -> Option<JsValue> {
     let v = Reflect::get(o, &JsValue::from_str(key)).ok()?;
     (!v.is_undefined()).then_some(v)
 }
 
 /// A struct: any object, arrays included (what serde-wasm-bindgen takes).
-fn object(v: JsValue, key: &str) -> R<JsValue> {
+fn object(v: JsValue, key: &'static str) -> R<JsValue> {
     if v.is_object() {
         Ok(v)
     } else {
@@ -48,17 +61,17 @@ fn object(v: JsValue, key: &str) -> R<JsValue> {
     }
 }
 
-fn string_of(v: JsValue, key: &str) -> R<String> {
+fn string_of(v: JsValue, key: &'static str) -> R<String> {
     v.as_string().ok_or_else(|| bad(key, "must be text"))
 }
 
 /// A required text.
-fn string(o: &JsValue, key: &str) -> R<String> {
+fn string(o: &JsValue, key: &'static str) -> R<String> {
     string_of(get(o, key).ok_or_else(|| bad(key, "is missing"))?, key)
 }
 
 /// An optional value: missing or `null` is `None`.
-fn opt<T>(o: &JsValue, key: &str, read: fn(JsValue, &str) -> R<T>) -> R<Option<T>> {
+fn opt<T>(o: &JsValue, key: &'static str, read: fn(JsValue, &'static str) -> R<T>) -> R<Option<T>> {
     match get(o, key) {
         Some(v) if !v.is_null() => read(v, key).map(Some),
         _ => Ok(None),
@@ -66,32 +79,42 @@ fn opt<T>(o: &JsValue, key: &str, read: fn(JsValue, &str) -> R<T>) -> R<Option<T
 }
 
 /// A value with a default when missing (`null` is not missing: serde rejects it).
-fn or<T>(o: &JsValue, key: &str, default: T, read: fn(JsValue, &str) -> R<T>) -> R<T> {
+fn or<T>(
+    o: &JsValue,
+    key: &'static str,
+    default: T,
+    read: fn(JsValue, &'static str) -> R<T>,
+) -> R<T> {
     get(o, key).map_or(Ok(default), |v| read(v, key))
 }
 
-fn bool_of(v: JsValue, key: &str) -> R<bool> {
+fn bool_of(v: JsValue, key: &'static str) -> R<bool> {
     v.as_bool().ok_or_else(|| bad(key, "must be true or false"))
 }
 
 /// A safe integer, as serde-wasm-bindgen reads every integer type.
-fn int_of(v: JsValue, key: &str) -> R<i64> {
+fn int_of(v: JsValue, key: &'static str) -> R<i64> {
     match v.as_f64() {
         Some(n) if Number::is_safe_integer(&v) => Ok(n as i64),
         _ => Err(bad(key, "must be a whole number")),
     }
 }
 
-fn i32_of(v: JsValue, key: &str) -> R<i32> {
+fn i32_of(v: JsValue, key: &'static str) -> R<i32> {
     i32::try_from(int_of(v, key)?).map_err(|_| bad(key, "is out of range"))
 }
 
-fn u32_of(v: JsValue, key: &str) -> R<u32> {
+fn u32_of(v: JsValue, key: &'static str) -> R<u32> {
     u32::try_from(int_of(v, key)?).map_err(|_| bad(key, "is out of range"))
 }
 
 /// An array of `read`'s items; a missing key is an empty list when `optional`.
-fn list<T>(o: &JsValue, key: &str, optional: bool, read: fn(JsValue, &str) -> R<T>) -> R<Vec<T>> {
+fn list<T>(
+    o: &JsValue,
+    key: &'static str,
+    optional: bool,
+    read: fn(JsValue, &'static str) -> R<T>,
+) -> R<Vec<T>> {
     match get(o, key) {
         None if optional => Ok(Vec::new()),
         None => Err(bad(key, "is missing")),
@@ -99,7 +122,7 @@ fn list<T>(o: &JsValue, key: &str, optional: bool, read: fn(JsValue, &str) -> R<
     }
 }
 
-fn list_of<T>(v: JsValue, key: &str, read: fn(JsValue, &str) -> R<T>) -> R<Vec<T>> {
+fn list_of<T>(v: JsValue, key: &'static str, read: fn(JsValue, &'static str) -> R<T>) -> R<Vec<T>> {
     let a = v
         .dyn_into::<Array>()
         .map_err(|_| bad(key, "must be a list"))?;
@@ -107,7 +130,11 @@ fn list_of<T>(v: JsValue, key: &str, read: fn(JsValue, &str) -> R<T>) -> R<Vec<T
 }
 
 /// A map with text keys (serde-wasm-bindgen reads it from `Object.entries`).
-fn map_of<T>(v: JsValue, key: &str, read: fn(JsValue, &str) -> R<T>) -> R<SortedMap<T>> {
+fn map_of<T>(
+    v: JsValue,
+    key: &'static str,
+    read: fn(JsValue, &'static str) -> R<T>,
+) -> R<SortedMap<T>> {
     if !v.is_object() || Array::is_array(&v) {
         return Err(bad(key, "must be an object"));
     }
@@ -140,7 +167,7 @@ pub fn playbook(v: JsValue) -> R<RawPlaybook> {
     })
 }
 
-fn published(v: JsValue, key: &str) -> R<Published> {
+fn published(v: JsValue, key: &'static str) -> R<Published> {
     let o = object(v, key)?;
     Ok(Published {
         version: string(&o, "version")?,
@@ -151,7 +178,7 @@ fn published(v: JsValue, key: &str) -> R<Published> {
     })
 }
 
-fn text(v: JsValue, key: &str) -> R<RawText> {
+fn text(v: JsValue, key: &'static str) -> R<RawText> {
     let o = object(v, key)?;
     Ok(RawText {
         title: opt(&o, "title", string_of)?,
@@ -167,14 +194,14 @@ fn text(v: JsValue, key: &str) -> R<RawText> {
 }
 
 /// `"text"` or `{ "en": "text", … }`, as serde's untagged enum tries them.
-fn localized(v: JsValue, key: &str) -> R<Localized> {
+fn localized(v: JsValue, key: &'static str) -> R<Localized> {
     match v.as_string() {
         Some(s) => Ok(Localized::One(s)),
         None => map_of(v, key, string_of).map(Localized::Many),
     }
 }
 
-fn field(v: JsValue, key: &str) -> R<RawField> {
+fn field(v: JsValue, key: &'static str) -> R<RawField> {
     let o = object(v, key)?;
     let kind = string(&o, "kind")?;
     Ok(RawField {
@@ -195,7 +222,7 @@ fn field(v: JsValue, key: &str) -> R<RawField> {
     })
 }
 
-fn option(v: JsValue, key: &str) -> R<RawOption> {
+fn option(v: JsValue, key: &'static str) -> R<RawOption> {
     let o = object(v, key)?;
     Ok(RawOption {
         value: string(&o, "value")?,
@@ -206,7 +233,7 @@ fn option(v: JsValue, key: &str) -> R<RawOption> {
     })
 }
 
-fn step(v: JsValue, key: &str) -> R<RawStep> {
+fn step(v: JsValue, key: &'static str) -> R<RawStep> {
     let o = object(v, key)?;
     Ok(RawStep {
         id: string(&o, "id")?,
@@ -215,7 +242,7 @@ fn step(v: JsValue, key: &str) -> R<RawStep> {
     })
 }
 
-fn rule(v: JsValue, key: &str) -> R<RawRule> {
+fn rule(v: JsValue, key: &'static str) -> R<RawRule> {
     let o = object(v, key)?;
     Ok(RawRule {
         id: string(&o, "id")?,
@@ -230,7 +257,7 @@ fn rule(v: JsValue, key: &str) -> R<RawRule> {
     })
 }
 
-fn visibility(v: JsValue, key: &str) -> R<Visibility> {
+fn visibility(v: JsValue, key: &'static str) -> R<Visibility> {
     match string_of(v, key)?.as_str() {
         "public" => Ok(Visibility::Public),
         "edge" => Ok(Visibility::Edge),
@@ -238,7 +265,7 @@ fn visibility(v: JsValue, key: &str) -> R<Visibility> {
     }
 }
 
-fn condition(v: JsValue, key: &str) -> R<RawCondition> {
+fn condition(v: JsValue, key: &'static str) -> R<RawCondition> {
     let o = object(v, key)?;
     Ok(RawCondition {
         all: opt(&o, "all", |v, k| list_of(v, k, condition))?,
@@ -255,7 +282,7 @@ fn condition(v: JsValue, key: &str) -> R<RawCondition> {
 
 /// A test's operand, as serde_json's `Value` reads it. Objects are refused
 /// here rather than read: no operator takes one, so compiling would refuse them.
-fn json(v: JsValue, key: &str) -> R<Json> {
+fn json(v: JsValue, key: &'static str) -> R<Json> {
     if v.is_null() {
         return Ok(Json::Null);
     }
@@ -278,7 +305,7 @@ fn json(v: JsValue, key: &str) -> R<Json> {
     Err(bad(key, "must be text, a number, true, false or a list"))
 }
 
-fn grade(v: JsValue, key: &str) -> R<RawGrade> {
+fn grade(v: JsValue, key: &'static str) -> R<RawGrade> {
     let o = object(v, key)?;
     Ok(RawGrade {
         grade: string(&o, "grade")?,
@@ -287,7 +314,7 @@ fn grade(v: JsValue, key: &str) -> R<RawGrade> {
     })
 }
 
-fn rep(v: JsValue, key: &str) -> R<RawRep> {
+fn rep(v: JsValue, key: &'static str) -> R<RawRep> {
     let o = object(v, key)?;
     Ok(RawRep {
         id: string(&o, "id")?,
@@ -301,7 +328,7 @@ fn rep(v: JsValue, key: &str) -> R<RawRep> {
     })
 }
 
-fn team(v: JsValue, key: &str) -> R<RawTeam> {
+fn team(v: JsValue, key: &'static str) -> R<RawTeam> {
     let o = object(v, key)?;
     Ok(RawTeam {
         id: string(&o, "id")?,
@@ -310,7 +337,7 @@ fn team(v: JsValue, key: &str) -> R<RawTeam> {
     })
 }
 
-fn route(v: JsValue, key: &str) -> R<RawRoute> {
+fn route(v: JsValue, key: &'static str) -> R<RawRoute> {
     let o = object(v, key)?;
     Ok(RawRoute {
         id: string(&o, "id")?,
@@ -321,7 +348,7 @@ fn route(v: JsValue, key: &str) -> R<RawRoute> {
     })
 }
 
-fn sla(v: JsValue, key: &str) -> R<RawSla> {
+fn sla(v: JsValue, key: &'static str) -> R<RawSla> {
     let o = object(v, key)?;
     Ok(RawSla {
         minutes: or(&o, "minutes", SortedMap::new(), |v, k| map_of(v, k, u32_of))?,
