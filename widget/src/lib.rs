@@ -8,9 +8,11 @@
 //!
 //! Every byte here ships to landing pages (see `scripts/size-budget.sh`): it must
 //! not link serde_json's parser, the email lists, or anything the form does not
-//! show. JSON goes through the browser's own `JSON` via serde-wasm-bindgen.
+//! show. JSON goes through the browser's own `JSON`; the playbook is read and
+//! the lead written with `Reflect` (`read.rs`, `body.rs`), not serde.
 //! It trusts nothing it computes: the edge re-validates and re-scores.
 
+mod body;
 mod components;
 mod env;
 mod i18n;

@@ -9,6 +9,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit};
 use yew::{AttrValue, UseReducerDispatcher};
 
+use crate::body;
 use crate::env::{time_on_page_ms, Env};
 use crate::i18n::{duration, fill};
 use crate::post::{self, Created, Reply};
@@ -30,7 +31,7 @@ pub async fn submit(
         submission,
         claimed: Some(claimed),
     };
-    let Some(body) = store::to_json(&lead) else {
+    let Some(body) = body::lead_json(&lead) else {
         dispatch.dispatch(Action::Refused(env.ui.refused.into()));
         return;
     };
