@@ -35,6 +35,28 @@ fn demo() -> &'static Playbook {
 
 /// What every decision must satisfy, whatever the input.
 fn check_decision(pb: &Playbook, sub: &Submission, d: &Decision) {
+    // What the widget shows is the decision without the route and the words.
+    let p = pb.preview(sub);
+    assert_eq!(
+        (&p.version, p.valid, &p.field_errors, p.score, &p.grade),
+        (&d.version, d.valid, &d.field_errors, d.score, &d.grade)
+    );
+    assert_eq!(
+        (p.qualified, &p.knocked_out, p.provisional, p.claimed()),
+        (d.qualified, &d.knocked_out, d.provisional, d.claimed())
+    );
+    let held: Vec<_> = d
+        .reasons
+        .iter()
+        .map(|r| (&r.rule, r.points, r.knockout, &r.description))
+        .collect();
+    let previewed: Vec<_> = p
+        .reasons
+        .iter()
+        .map(|r| (&r.rule, r.points, r.knockout, &r.description))
+        .collect();
+    assert_eq!(previewed, held);
+
     let raw = pb.raw();
     let sum: i64 = d.reasons.iter().map(|r| i64::from(r.points)).sum();
     assert_eq!(

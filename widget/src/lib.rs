@@ -69,7 +69,7 @@ pub fn mount(
     }
     // A hidden value the visitor cannot see must not block the form: an
     // unacceptable one (too long, say) is left out instead.
-    for e in playbook.evaluate(&submission).field_errors {
+    for e in playbook.preview(&submission).field_errors {
         if fields
             .iter()
             .any(|f| f.id == e.field && f.kind == FieldKind::Hidden)

@@ -24,7 +24,7 @@ pub async fn submit(
 ) {
     dispatch.dispatch(Action::Sending);
     submission.context.time_on_page_ms = time_on_page_ms();
-    let claimed = env.playbook.evaluate(&submission).claimed();
+    let claimed = env.playbook.preview(&submission).claimed();
     let lead = LeadPost {
         v: WIRE_VERSION,
         form: env.form.to_string(),

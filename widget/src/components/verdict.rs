@@ -1,14 +1,14 @@
 use std::rc::Rc;
 
-use baton::wire::Reason;
-use baton::Decision;
+use baton::Held;
+use baton::Preview;
 use yew::prelude::*;
 
 use crate::i18n::Ui;
 
 #[derive(Properties)]
 pub struct VerdictProps {
-    pub decision: Rc<Decision>,
+    pub decision: Rc<Preview>,
     pub ui: &'static Ui,
 }
 
@@ -31,8 +31,8 @@ pub fn Verdict(props: &VerdictProps) -> Html {
     // Knock-outs first, then by weight; ties keep playbook order. Each reason
     // goes after those that rank as high, then only TOP are kept: a stable
     // sort's first TOP, without linking a sort.
-    let rank = |r: &Reason| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs()));
-    let mut top: Vec<&Reason> = Vec::with_capacity(TOP + 1);
+    let rank = |r: &Held| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs()));
+    let mut top: Vec<&Held> = Vec::with_capacity(TOP + 1);
     for r in &d.reasons {
         let at = top
             .iter()
