@@ -11,8 +11,11 @@
 //! ever looks up the keys a struct has). Every struct is built with all its
 //! fields named, so a key added to `raw.rs` does not compile here until it is read.
 //!
-//! Errors say which key and stop: the edge made this JSON from a compiled
-//! playbook, and whatever the reader lets through is compiled again anyway.
+//! A read that fails notes the first problem and yields a default, and the
+//! whole read fails at the end: no early return means no code to drop the
+//! fields read so far at every key (that cleanup was most of this reader's
+//! wasm). The edge made this JSON from a compiled playbook, and whatever the
+//! reader lets through is compiled again anyway.
 
 use baton::raw::{
     FieldKind, Localized, Op, Published, RawCondition, RawField, RawGrade, RawOption, RawPlaybook,
@@ -23,17 +26,10 @@ use js_sys::{Array, Number, Object, Reflect};
 use serde_json::Value as Json;
 use wasm_bindgen::{JsCast, JsValue};
 
-type R<T> = Result<T, Bad>;
-
-/// What was wrong, as static strings: failing costs no allocation until the
-/// one message is written (`Result`s of a word or two keep every read small).
+/// The first thing wrong, as static strings (no allocation until the message).
 pub struct Bad {
     key: &'static str,
     what: &'static str,
-}
-
-fn bad(key: &'static str, what: &'static str) -> Bad {
-    Bad { key, what }
 }
 
 impl Bad {
@@ -46,314 +42,384 @@ impl Bad {
     }
 }
 
-/// `o[key]`; `None` when `o` has no such key.
+pub fn playbook(v: JsValue) -> Result<RawPlaybook, Bad> {
+    let mut r = Reader { bad: None };
+    let pb = r.playbook(v, "playbook");
+    r.bad.map_or(Ok(pb), Err)
+}
+
+/// Reads one `fn(&mut Reader, value, key) -> T`.
+type Read<T> = fn(&mut Reader, JsValue, &'static str) -> T;
+
+struct Reader {
+    bad: Option<Bad>,
+}
+
+/// `o[key]`; `None` when `o` has no such key (or is no object).
 fn get(o: &JsValue, key: &'static str) -> Option<JsValue> {
     let v = Reflect::get(o, &JsValue::from_str(key)).ok()?;
     (!v.is_undefined()).then_some(v)
 }
 
-/// A struct: any object, arrays included (what serde-wasm-bindgen takes).
-fn object(v: JsValue, key: &'static str) -> R<JsValue> {
-    if v.is_object() {
-        Ok(v)
-    } else {
-        Err(bad(key, "must be an object"))
+impl Reader {
+    fn fail(&mut self, key: &'static str, what: &'static str) {
+        if self.bad.is_none() {
+            self.bad = Some(Bad { key, what });
+        }
     }
-}
 
-fn string_of(v: JsValue, key: &'static str) -> R<String> {
-    v.as_string().ok_or_else(|| bad(key, "must be text"))
-}
-
-/// A required text.
-fn string(o: &JsValue, key: &'static str) -> R<String> {
-    string_of(get(o, key).ok_or_else(|| bad(key, "is missing"))?, key)
-}
-
-/// An optional value: missing or `null` is `None`.
-fn opt<T>(o: &JsValue, key: &'static str, read: fn(JsValue, &'static str) -> R<T>) -> R<Option<T>> {
-    match get(o, key) {
-        Some(v) if !v.is_null() => read(v, key).map(Some),
-        _ => Ok(None),
+    /// A struct: any object, arrays included (what serde-wasm-bindgen takes).
+    fn object(&mut self, v: &JsValue, key: &'static str) {
+        if !v.is_object() {
+            self.fail(key, "must be an object");
+        }
     }
-}
 
-/// A value with a default when missing (`null` is not missing: serde rejects it).
-fn or<T>(
-    o: &JsValue,
-    key: &'static str,
-    default: T,
-    read: fn(JsValue, &'static str) -> R<T>,
-) -> R<T> {
-    get(o, key).map_or(Ok(default), |v| read(v, key))
-}
-
-fn bool_of(v: JsValue, key: &'static str) -> R<bool> {
-    v.as_bool().ok_or_else(|| bad(key, "must be true or false"))
-}
-
-/// A safe integer, as serde-wasm-bindgen reads every integer type.
-fn int_of(v: JsValue, key: &'static str) -> R<i64> {
-    match v.as_f64() {
-        Some(n) if Number::is_safe_integer(&v) => Ok(n as i64),
-        _ => Err(bad(key, "must be a whole number")),
+    fn string_of(&mut self, v: JsValue, key: &'static str) -> String {
+        v.as_string().unwrap_or_else(|| {
+            self.fail(key, "must be text");
+            String::new()
+        })
     }
-}
 
-fn i32_of(v: JsValue, key: &'static str) -> R<i32> {
-    i32::try_from(int_of(v, key)?).map_err(|_| bad(key, "is out of range"))
-}
-
-fn u32_of(v: JsValue, key: &'static str) -> R<u32> {
-    u32::try_from(int_of(v, key)?).map_err(|_| bad(key, "is out of range"))
-}
-
-/// An array of `read`'s items; a missing key is an empty list when `optional`.
-fn list<T>(
-    o: &JsValue,
-    key: &'static str,
-    optional: bool,
-    read: fn(JsValue, &'static str) -> R<T>,
-) -> R<Vec<T>> {
-    match get(o, key) {
-        None if optional => Ok(Vec::new()),
-        None => Err(bad(key, "is missing")),
-        Some(v) => list_of(v, key, read),
+    /// A required value.
+    fn req<T: Default>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> T {
+        match get(o, key) {
+            Some(v) => read(self, v, key),
+            None => {
+                self.fail(key, "is missing");
+                T::default()
+            }
+        }
     }
-}
 
-fn list_of<T>(v: JsValue, key: &'static str, read: fn(JsValue, &'static str) -> R<T>) -> R<Vec<T>> {
-    let a = v
-        .dyn_into::<Array>()
-        .map_err(|_| bad(key, "must be a list"))?;
-    a.iter().map(|x| read(x, key)).collect()
-}
-
-/// A map with text keys (serde-wasm-bindgen reads it from `Object.entries`).
-fn map_of<T>(
-    v: JsValue,
-    key: &'static str,
-    read: fn(JsValue, &'static str) -> R<T>,
-) -> R<SortedMap<T>> {
-    if !v.is_object() || Array::is_array(&v) {
-        return Err(bad(key, "must be an object"));
+    /// An optional value: missing or `null` is `None`.
+    fn opt<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Option<T> {
+        match get(o, key) {
+            Some(v) if !v.is_null() => Some(read(self, v, key)),
+            _ => None,
+        }
     }
-    let o = v;
-    let mut m = SortedMap::new();
-    for e in Object::entries(o.unchecked_ref()).iter() {
-        let e: Array = e.unchecked_into();
-        m.insert(string_of(e.get(0), key)?, read(e.get(1), key)?);
+
+    /// A value with a default when missing (`null` is not missing: serde rejects it).
+    fn or<T>(&mut self, o: &JsValue, key: &'static str, default: T, read: Read<T>) -> T {
+        match get(o, key) {
+            Some(v) => read(self, v, key),
+            None => default,
+        }
     }
-    Ok(m)
-}
 
-pub fn playbook(v: JsValue) -> R<RawPlaybook> {
-    let o = object(v, "playbook")?;
-    Ok(RawPlaybook {
-        id: string(&o, "id")?,
-        name: string(&o, "name")?,
-        default_locale: or(&o, "default_locale", "en".to_owned(), string_of)?,
-        allowed_origins: list(&o, "allowed_origins", true, string_of)?,
-        text: or(&o, "text", SortedMap::new(), |v, k| map_of(v, k, text))?,
-        fields: list(&o, "fields", false, field)?,
-        steps: list(&o, "steps", true, step)?,
-        rules: list(&o, "rules", true, rule)?,
-        grades: list(&o, "grades", false, grade)?,
-        reps: list(&o, "reps", true, rep)?,
-        teams: list(&o, "teams", true, team)?,
-        routes: list(&o, "routes", false, route)?,
-        sla: or(&o, "sla", RawSla::default(), sla)?,
-        published: opt(&o, "published", published)?,
-    })
-}
-
-fn published(v: JsValue, key: &'static str) -> R<Published> {
-    let o = object(v, key)?;
-    Ok(Published {
-        version: string(&o, "version")?,
-        edge_rules_removed: u32_of(
-            get(&o, "edge_rules_removed").ok_or_else(|| bad("edge_rules_removed", "is missing"))?,
-            "edge_rules_removed",
-        )?,
-    })
-}
-
-fn text(v: JsValue, key: &'static str) -> R<RawText> {
-    let o = object(v, key)?;
-    Ok(RawText {
-        title: opt(&o, "title", string_of)?,
-        intro: opt(&o, "intro", string_of)?,
-        submit: opt(&o, "submit", string_of)?,
-        next: opt(&o, "next", string_of)?,
-        back: opt(&o, "back", string_of)?,
-        thank_you: opt(&o, "thank_you", string_of)?,
-        qualified: opt(&o, "qualified", string_of)?,
-        knocked_out: opt(&o, "knocked_out", string_of)?,
-        book_meeting: opt(&o, "book_meeting", string_of)?,
-    })
-}
-
-/// `"text"` or `{ "en": "text", … }`, as serde's untagged enum tries them.
-fn localized(v: JsValue, key: &'static str) -> R<Localized> {
-    match v.as_string() {
-        Some(s) => Ok(Localized::One(s)),
-        None => map_of(v, key, string_of).map(Localized::Many),
+    fn bool_of(&mut self, v: JsValue, key: &'static str) -> bool {
+        v.as_bool().unwrap_or_else(|| {
+            self.fail(key, "must be true or false");
+            false
+        })
     }
-}
 
-fn field(v: JsValue, key: &'static str) -> R<RawField> {
-    let o = object(v, key)?;
-    let kind = string(&o, "kind")?;
-    Ok(RawField {
-        id: string(&o, "id")?,
-        kind: FieldKind::from_name(&kind).ok_or_else(|| bad("kind", "is no field kind"))?,
-        label: localized(
-            get(&o, "label").ok_or_else(|| bad("label", "is missing"))?,
-            "label",
-        )?,
-        required: or(&o, "required", false, bool_of)?,
-        help: opt(&o, "help", localized)?,
-        placeholder: opt(&o, "placeholder", localized)?,
-        options: list(&o, "options", true, option)?,
-        min: opt(&o, "min", int_of)?,
-        max: opt(&o, "max", int_of)?,
-        max_length: opt(&o, "max_length", u32_of)?,
-        param: opt(&o, "param", string_of)?,
-    })
-}
-
-fn option(v: JsValue, key: &'static str) -> R<RawOption> {
-    let o = object(v, key)?;
-    Ok(RawOption {
-        value: string(&o, "value")?,
-        label: localized(
-            get(&o, "label").ok_or_else(|| bad("label", "is missing"))?,
-            "label",
-        )?,
-    })
-}
-
-fn step(v: JsValue, key: &'static str) -> R<RawStep> {
-    let o = object(v, key)?;
-    Ok(RawStep {
-        id: string(&o, "id")?,
-        title: opt(&o, "title", localized)?,
-        fields: list(&o, "fields", false, string_of)?,
-    })
-}
-
-fn rule(v: JsValue, key: &'static str) -> R<RawRule> {
-    let o = object(v, key)?;
-    Ok(RawRule {
-        id: string(&o, "id")?,
-        description: opt(&o, "description", string_of)?,
-        points: or(&o, "points", 0, i32_of)?,
-        knockout: or(&o, "knockout", false, bool_of)?,
-        visibility: or(&o, "visibility", Visibility::Public, visibility)?,
-        when: condition(
-            get(&o, "when").ok_or_else(|| bad("when", "is missing"))?,
-            "when",
-        )?,
-    })
-}
-
-fn visibility(v: JsValue, key: &'static str) -> R<Visibility> {
-    match string_of(v, key)?.as_str() {
-        "public" => Ok(Visibility::Public),
-        "edge" => Ok(Visibility::Edge),
-        _ => Err(bad(key, "must be `public` or `edge`")),
+    /// A safe integer, as serde-wasm-bindgen reads every integer type.
+    fn int_of(&mut self, v: JsValue, key: &'static str) -> i64 {
+        match v.as_f64() {
+            Some(n) if Number::is_safe_integer(&v) => n as i64,
+            _ => {
+                self.fail(key, "must be a whole number");
+                0
+            }
+        }
     }
-}
 
-fn condition(v: JsValue, key: &'static str) -> R<RawCondition> {
-    let o = object(v, key)?;
-    Ok(RawCondition {
-        all: opt(&o, "all", |v, k| list_of(v, k, condition))?,
-        any: opt(&o, "any", |v, k| list_of(v, k, condition))?,
-        not: opt(&o, "not", |v, k| condition(v, k).map(Box::new))?,
-        field: opt(&o, "field", string_of)?,
-        fact: opt(&o, "fact", string_of)?,
-        op: opt(&o, "op", |v, k| {
-            Op::from_name(&string_of(v, k)?).ok_or_else(|| bad(k, "is no operator"))
-        })?,
-        value: opt(&o, "value", json)?,
-    })
-}
-
-/// A test's operand, as serde_json's `Value` reads it. Objects are refused
-/// here rather than read: no operator takes one, so compiling would refuse them.
-fn json(v: JsValue, key: &'static str) -> R<Json> {
-    if v.is_null() {
-        return Ok(Json::Null);
+    fn i32_of(&mut self, v: JsValue, key: &'static str) -> i32 {
+        let i = self.int_of(v, key);
+        i32::try_from(i).unwrap_or_else(|_| {
+            self.fail(key, "is out of range");
+            0
+        })
     }
-    if let Some(b) = v.as_bool() {
-        return Ok(Json::Bool(b));
+
+    fn u32_of(&mut self, v: JsValue, key: &'static str) -> u32 {
+        let i = self.int_of(v, key);
+        u32::try_from(i).unwrap_or_else(|_| {
+            self.fail(key, "is out of range");
+            0
+        })
     }
-    if let Some(s) = v.as_string() {
-        return Ok(Json::String(s));
+
+    /// An array of `read`'s items.
+    fn list_of<T>(&mut self, v: JsValue, key: &'static str, read: Read<T>) -> Vec<T> {
+        match v.dyn_into::<Array>() {
+            Ok(a) => a.iter().map(|x| read(self, x, key)).collect(),
+            Err(_) => {
+                self.fail(key, "must be a list");
+                Vec::new()
+            }
+        }
     }
-    if let Some(n) = v.as_f64() {
-        return Ok(if Number::is_safe_integer(&v) {
-            Json::from(n as i64)
-        } else {
-            serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
-        });
+
+    /// A list that is empty when missing.
+    fn list<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Vec<T> {
+        match get(o, key) {
+            Some(v) => self.list_of(v, key, read),
+            None => Vec::new(),
+        }
     }
-    if Array::is_array(&v) {
-        return list_of(v, key, json).map(Json::Array);
+
+    /// A list that must be there.
+    fn req_list<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Vec<T> {
+        match get(o, key) {
+            Some(v) => self.list_of(v, key, read),
+            None => {
+                self.fail(key, "is missing");
+                Vec::new()
+            }
+        }
     }
-    Err(bad(key, "must be text, a number, true, false or a list"))
-}
 
-fn grade(v: JsValue, key: &'static str) -> R<RawGrade> {
-    let o = object(v, key)?;
-    Ok(RawGrade {
-        grade: string(&o, "grade")?,
-        min_score: opt(&o, "min_score", i32_of)?,
-        qualified: or(&o, "qualified", false, bool_of)?,
-    })
-}
+    /// A map with text keys (serde-wasm-bindgen reads it from `Object.entries`).
+    fn map_of<T>(&mut self, v: JsValue, key: &'static str, read: Read<T>) -> SortedMap<T> {
+        let mut m = SortedMap::new();
+        if !v.is_object() || Array::is_array(&v) {
+            self.fail(key, "must be an object");
+            return m;
+        }
+        for e in Object::entries(v.unchecked_ref()).iter() {
+            let e: Array = e.unchecked_into();
+            let k = self.string_of(e.get(0), key);
+            let v = read(self, e.get(1), key);
+            m.insert(k, v);
+        }
+        m
+    }
 
-fn rep(v: JsValue, key: &'static str) -> R<RawRep> {
-    let o = object(v, key)?;
-    Ok(RawRep {
-        id: string(&o, "id")?,
-        name: string(&o, "name")?,
-        email: opt(&o, "email", string_of)?,
-        webhook_url: opt(&o, "webhook_url", string_of)?,
-        slack_webhook_url: opt(&o, "slack_webhook_url", string_of)?,
-        booking_url: opt(&o, "booking_url", string_of)?,
-        weight: or(&o, "weight", 1, u32_of)?,
-        active: or(&o, "active", true, bool_of)?,
-    })
-}
+    fn playbook(&mut self, o: JsValue, key: &'static str) -> RawPlaybook {
+        self.object(&o, key);
+        RawPlaybook {
+            id: self.req(&o, "id", Self::string_of),
+            name: self.req(&o, "name", Self::string_of),
+            default_locale: self.or(&o, "default_locale", "en".to_owned(), Self::string_of),
+            allowed_origins: self.list(&o, "allowed_origins", Self::string_of),
+            text: self.or(&o, "text", SortedMap::new(), |r, v, k| {
+                r.map_of(v, k, Self::text)
+            }),
+            fields: self.req_list(&o, "fields", Self::field),
+            steps: self.list(&o, "steps", Self::step),
+            rules: self.list(&o, "rules", Self::rule),
+            grades: self.req_list(&o, "grades", Self::grade),
+            reps: self.list(&o, "reps", Self::rep),
+            teams: self.list(&o, "teams", Self::team),
+            routes: self.req_list(&o, "routes", Self::route),
+            sla: self.or(&o, "sla", RawSla::default(), Self::sla),
+            published: self.opt(&o, "published", Self::published),
+        }
+    }
 
-fn team(v: JsValue, key: &'static str) -> R<RawTeam> {
-    let o = object(v, key)?;
-    Ok(RawTeam {
-        id: string(&o, "id")?,
-        name: string(&o, "name")?,
-        reps: list(&o, "reps", false, string_of)?,
-    })
-}
+    fn published(&mut self, o: JsValue, key: &'static str) -> Published {
+        self.object(&o, key);
+        Published {
+            version: self.req(&o, "version", Self::string_of),
+            edge_rules_removed: self.req(&o, "edge_rules_removed", Self::u32_of),
+        }
+    }
 
-fn route(v: JsValue, key: &'static str) -> R<RawRoute> {
-    let o = object(v, key)?;
-    Ok(RawRoute {
-        id: string(&o, "id")?,
-        description: opt(&o, "description", string_of)?,
-        when: opt(&o, "when", condition)?,
-        team: opt(&o, "team", string_of)?,
-        rep: opt(&o, "rep", string_of)?,
-    })
-}
+    fn text(&mut self, o: JsValue, key: &'static str) -> RawText {
+        self.object(&o, key);
+        RawText {
+            title: self.opt(&o, "title", Self::string_of),
+            intro: self.opt(&o, "intro", Self::string_of),
+            submit: self.opt(&o, "submit", Self::string_of),
+            next: self.opt(&o, "next", Self::string_of),
+            back: self.opt(&o, "back", Self::string_of),
+            thank_you: self.opt(&o, "thank_you", Self::string_of),
+            qualified: self.opt(&o, "qualified", Self::string_of),
+            knocked_out: self.opt(&o, "knocked_out", Self::string_of),
+            book_meeting: self.opt(&o, "book_meeting", Self::string_of),
+        }
+    }
 
-fn sla(v: JsValue, key: &'static str) -> R<RawSla> {
-    let o = object(v, key)?;
-    Ok(RawSla {
-        minutes: or(&o, "minutes", SortedMap::new(), |v, k| map_of(v, k, u32_of))?,
-        escalate_to: opt(&o, "escalate_to", string_of)?,
-    })
+    /// `"text"` or `{ "en": "text", … }`, as serde's untagged enum tries them.
+    fn localized(&mut self, v: JsValue, key: &'static str) -> Localized {
+        match v.as_string() {
+            Some(s) => Localized::One(s),
+            None => Localized::Many(self.map_of(v, key, Self::string_of)),
+        }
+    }
+
+    fn field(&mut self, o: JsValue, key: &'static str) -> RawField {
+        self.object(&o, key);
+        RawField {
+            id: self.req(&o, "id", Self::string_of),
+            kind: self.req(&o, "kind", Self::kind).unwrap_or(FieldKind::Text),
+            label: match get(&o, "label") {
+                Some(v) => self.localized(v, "label"),
+                None => {
+                    self.fail("label", "is missing");
+                    Localized::One(String::new())
+                }
+            },
+            required: self.or(&o, "required", false, Self::bool_of),
+            help: self.opt(&o, "help", Self::localized),
+            placeholder: self.opt(&o, "placeholder", Self::localized),
+            options: self.list(&o, "options", Self::option),
+            min: self.opt(&o, "min", Self::int_of),
+            max: self.opt(&o, "max", Self::int_of),
+            max_length: self.opt(&o, "max_length", Self::u32_of),
+            param: self.opt(&o, "param", Self::string_of),
+        }
+    }
+
+    fn kind(&mut self, v: JsValue, key: &'static str) -> Option<FieldKind> {
+        let name = self.string_of(v, key);
+        let kind = FieldKind::from_name(&name);
+        if kind.is_none() {
+            self.fail(key, "is no field kind");
+        }
+        kind
+    }
+
+    fn option(&mut self, o: JsValue, key: &'static str) -> RawOption {
+        self.object(&o, key);
+        RawOption {
+            value: self.req(&o, "value", Self::string_of),
+            label: match get(&o, "label") {
+                Some(v) => self.localized(v, "label"),
+                None => {
+                    self.fail("label", "is missing");
+                    Localized::One(String::new())
+                }
+            },
+        }
+    }
+
+    fn step(&mut self, o: JsValue, key: &'static str) -> RawStep {
+        self.object(&o, key);
+        RawStep {
+            id: self.req(&o, "id", Self::string_of),
+            title: self.opt(&o, "title", Self::localized),
+            fields: self.req_list(&o, "fields", Self::string_of),
+        }
+    }
+
+    fn rule(&mut self, o: JsValue, key: &'static str) -> RawRule {
+        self.object(&o, key);
+        RawRule {
+            id: self.req(&o, "id", Self::string_of),
+            description: self.opt(&o, "description", Self::string_of),
+            points: self.or(&o, "points", 0, Self::i32_of),
+            knockout: self.or(&o, "knockout", false, Self::bool_of),
+            visibility: self.or(&o, "visibility", Visibility::Public, Self::visibility),
+            when: self.req(&o, "when", Self::condition),
+        }
+    }
+
+    fn visibility(&mut self, v: JsValue, key: &'static str) -> Visibility {
+        match self.string_of(v, key).as_str() {
+            "public" => Visibility::Public,
+            "edge" => Visibility::Edge,
+            _ => {
+                self.fail(key, "must be `public` or `edge`");
+                Visibility::Public
+            }
+        }
+    }
+
+    fn condition(&mut self, o: JsValue, key: &'static str) -> RawCondition {
+        self.object(&o, key);
+        RawCondition {
+            all: self.opt(&o, "all", |r, v, k| r.list_of(v, k, Self::condition)),
+            any: self.opt(&o, "any", |r, v, k| r.list_of(v, k, Self::condition)),
+            not: self.opt(&o, "not", |r, v, k| Box::new(r.condition(v, k))),
+            field: self.opt(&o, "field", Self::string_of),
+            fact: self.opt(&o, "fact", Self::string_of),
+            op: self.opt(&o, "op", Self::op).flatten(),
+            value: self.opt(&o, "value", Self::json),
+        }
+    }
+
+    fn op(&mut self, v: JsValue, key: &'static str) -> Option<Op> {
+        let name = self.string_of(v, key);
+        let op = Op::from_name(&name);
+        if op.is_none() {
+            self.fail(key, "is no operator");
+        }
+        op
+    }
+
+    /// A test's operand, as serde_json's `Value` reads it. Objects are refused
+    /// here rather than read: no operator takes one, so compiling would refuse them.
+    fn json(&mut self, v: JsValue, key: &'static str) -> Json {
+        if v.is_null() {
+            return Json::Null;
+        }
+        if let Some(b) = v.as_bool() {
+            return Json::Bool(b);
+        }
+        if let Some(s) = v.as_string() {
+            return Json::String(s);
+        }
+        if let Some(n) = v.as_f64() {
+            return if Number::is_safe_integer(&v) {
+                Json::from(n as i64)
+            } else {
+                serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+            };
+        }
+        if Array::is_array(&v) {
+            return Json::Array(self.list_of(v, key, Self::json));
+        }
+        self.fail(key, "must be text, a number, true, false or a list");
+        Json::Null
+    }
+
+    fn grade(&mut self, o: JsValue, key: &'static str) -> RawGrade {
+        self.object(&o, key);
+        RawGrade {
+            grade: self.req(&o, "grade", Self::string_of),
+            min_score: self.opt(&o, "min_score", Self::i32_of),
+            qualified: self.or(&o, "qualified", false, Self::bool_of),
+        }
+    }
+
+    fn rep(&mut self, o: JsValue, key: &'static str) -> RawRep {
+        self.object(&o, key);
+        RawRep {
+            id: self.req(&o, "id", Self::string_of),
+            name: self.req(&o, "name", Self::string_of),
+            email: self.opt(&o, "email", Self::string_of),
+            webhook_url: self.opt(&o, "webhook_url", Self::string_of),
+            slack_webhook_url: self.opt(&o, "slack_webhook_url", Self::string_of),
+            booking_url: self.opt(&o, "booking_url", Self::string_of),
+            weight: self.or(&o, "weight", 1, Self::u32_of),
+            active: self.or(&o, "active", true, Self::bool_of),
+        }
+    }
+
+    fn team(&mut self, o: JsValue, key: &'static str) -> RawTeam {
+        self.object(&o, key);
+        RawTeam {
+            id: self.req(&o, "id", Self::string_of),
+            name: self.req(&o, "name", Self::string_of),
+            reps: self.req_list(&o, "reps", Self::string_of),
+        }
+    }
+
+    fn route(&mut self, o: JsValue, key: &'static str) -> RawRoute {
+        self.object(&o, key);
+        RawRoute {
+            id: self.req(&o, "id", Self::string_of),
+            description: self.opt(&o, "description", Self::string_of),
+            when: self.opt(&o, "when", Self::condition),
+            team: self.opt(&o, "team", Self::string_of),
+            rep: self.opt(&o, "rep", Self::string_of),
+        }
+    }
+
+    fn sla(&mut self, o: JsValue, key: &'static str) -> RawSla {
+        self.object(&o, key);
+        RawSla {
+            minutes: self.or(&o, "minutes", SortedMap::new(), |r, v, k| {
+                r.map_of(v, k, Self::u32_of)
+            }),
+            escalate_to: self.opt(&o, "escalate_to", Self::string_of),
+        }
+    }
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
