@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::components::field::{field, FieldProps};
 use crate::components::outcome::Outcome;
-use crate::components::verdict::Verdict;
+use crate::components::verdict::{verdict, VerdictProps};
 use crate::env::Env;
 use crate::state::{Action, Phase, State};
 use crate::submit::submit;
@@ -155,7 +155,7 @@ pub fn App(props: &AppProps) -> Html {
                             } }
                         </button>
                     </div>
-                    <Verdict decision={state.decision.clone()} ui={ui} />
+                    { verdict(VerdictProps { decision: state.decision.clone(), ui }) }
                 </form>
             }
         }

@@ -6,26 +6,20 @@ use yew::prelude::*;
 
 use crate::i18n::Ui;
 
-#[derive(Properties)]
 pub struct VerdictProps {
     pub decision: Rc<Preview>,
     pub ui: &'static Ui,
 }
 
-/// Every answer makes a new decision: comparing pointers is enough, and
-/// avoids shipping a deep comparison of decisions.
-impl PartialEq for VerdictProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.decision, &other.decision) && std::ptr::eq(self.ui, other.ui)
-    }
-}
-
 /// How many reasons the panel lists: the weightiest ones.
 const TOP: usize = 3;
 
-/// The live verdict, recomputed in the browser on every answer.
-#[component]
-pub fn Verdict(props: &VerdictProps) -> Html {
+/// The live verdict, recomputed in the browser on every answer. A function
+/// the form calls, not a component: each component type instantiates Yew's
+/// lifecycle code again (KBs of wasm); rendering it with the form costs a
+/// virtual DOM diff that changes nothing when the decision did not.
+pub fn verdict(props: VerdictProps) -> Html {
+    let props = &props;
     let d = &props.decision;
     let ui = props.ui;
     // Knock-outs first, then by weight; ties keep playbook order. Each reason
