@@ -3,8 +3,8 @@
 # demo page) — raw, gzip -9 and brotli (quality 11) bytes, with a total.
 # Run scripts/build-widget.sh first.
 #
-# Two limits. TARGET is the issue's budget, 60 KB brotli (React + react-dom
-# alone weigh 59 KB): the script says how far over or under it the widget is.
+# Two limits. TARGET is the issue's budget, 60 KB brotli (about what React +
+# react-dom weigh): the script says how far over or under it the widget is.
 # CEILING is a ratchet just above the size the widget has reached: the script
 # fails above it, so no change can grow the widget unnoticed. Lower CEILING
 # whenever the widget shrinks; it meets TARGET when the work is done (issue #3).
@@ -12,9 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=61440
-CEILING=180000
-# The peer the issue compares against: react + react-dom production builds.
-PEER="React + react-dom ≈ 59 KB brotli (from the issue)"
+CEILING=119000
 files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
 
 for f in "${files[@]}"; do
@@ -41,8 +39,29 @@ for f in "${files[@]}"; do
   printf '%-28s %10d %10d %10d\n' "${f#dist/}" "$r" "$g" "$b"
 done
 printf '%-28s %10d %10d %10d\n' total "$tr" "$tg" "$tb"
+
+# The peer, measured in the same run: the least a React form ships, i.e.
+# react + react-dom/client (+ scheduler) from package.json's devDependencies,
+# bundled and minified for production by the same esbuild, brotli'd alike.
+esbuild=node_modules/@esbuild/linux-x64/bin/esbuild
+if [ -x "$esbuild" ] && [ -f node_modules/react-dom/package.json ]; then
+  peer=$(mktemp -d)
+  echo 'import { createRoot } from "react-dom/client"; import { createElement } from "react";
+createRoot(document.body).render(createElement("form"));' >"$peer/entry.js"
+  NODE_PATH=$PWD/node_modules "$esbuild" "$peer/entry.js" --bundle --minify --legal-comments=none \
+    --log-level=warning --define:process.env.NODE_ENV='"production"' --outfile="$peer/out.js"
+  pr=$(stat -c %s "$peer/out.js")
+  pg=$(gzip -9 -c "$peer/out.js" | wc -c)
+  pb=$(brotli_size "$peer/out.js")
+  rm -rf "$peer"
+  v=$(node -p 'require("./node_modules/react-dom/package.json").version')
+  printf '%-28s %10d %10d %10d\n' "peer: react-dom $v" "$pr" "$pg" "$pb"
+  echo "ratio:   our total is $((tb * 100 / pb))% of React + react-dom"
+else
+  echo "peer:    not measured (run npm ci for react, react-dom and esbuild)"
+fi
 echo
-echo "target:  $TARGET bytes brotli (60 KB); peer: $PEER"
+echo "target:  $TARGET bytes brotli (60 KB)"
 if [ "$tb" -gt "$TARGET" ]; then
   echo "target:  OVER by $((tb - TARGET)) bytes brotli ($((tb * 100 / TARGET))% of it)"
 else

@@ -4,6 +4,7 @@
 # decisions the native build reaches. Needs what scripts/setup.sh installs:
 # the wasm32 target, wasm-bindgen-test-runner (same version as wasm-bindgen in
 # Cargo.lock), /usr/bin/chromium and /usr/bin/chromedriver.
+# Also checks the widget's hand-written playbook reader against serde there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -33,3 +34,4 @@ JSON
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$profile/webdriver.json"
 
 cargo test -p baton-shared --target wasm32-unknown-unknown --test vectors
+cargo test -p baton-widget --target wasm32-unknown-unknown --lib

@@ -26,6 +26,8 @@ step "format"            cargo fmt --all --check
 step "clippy (host)"     cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)"   cargo clippy -p baton-shared -p baton-widget -p baton-edge --target wasm32-unknown-unknown -- -D warnings
 step "native tests"      cargo test --workspace
+# The engine without `diagnostics`, as the widget links it: the same vectors must pass.
+step "native tests (no diagnostics)" cargo test -p baton-shared --no-default-features --features toml,email-lists --tests
 [ -x scripts/test-wasm.sh ]    && step "vectors in wasm (Chromium)" bash scripts/test-wasm.sh
 [ -x scripts/build-widget.sh ] && step "widget build"               bash scripts/build-widget.sh
 [ -x scripts/size-budget.sh ]  && step "widget size budget"         bash scripts/size-budget.sh

@@ -11,7 +11,7 @@
 //! Run it with `scripts/bench.sh`, or alone (after `node leadgen.js 100000`):
 //! `cargo run -p baton-bench --profile bench-native -- --leads target/peer-rules/leads.jsonl`
 
-use std::collections::BTreeMap;
+use baton::SortedMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -240,7 +240,7 @@ fn read_leads(path: &Path) -> Result<Vec<Submission>> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            let fields: BTreeMap<String, Value> = serde_json::from_str(l)
+            let fields: SortedMap<Value> = serde_json::from_str(l)
                 .with_context(|| format!("{}:{}: not a lead object", path.display(), i + 1))?;
             Ok(Submission {
                 fields,

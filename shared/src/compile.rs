@@ -1,11 +1,10 @@
 //! Parse, don't validate: a `RawPlaybook` becomes a `Playbook` in one call
 //! that reports every problem at once, each with its path and a hint.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde_json::Value as Json;
 
 use crate::condition::{Check, Cond, Fact, Subject, Test};
+use crate::map::SortedMap;
 use crate::playbook::{Field, Grade, Playbook, Rep, Route, Rule, Target, Team};
 use crate::problem::{Problem, Problems, Report};
 use crate::raw::{FieldKind, Op, RawCondition, RawPlaybook};
@@ -16,6 +15,13 @@ const DEFAULT_MAX_LENGTH: u32 = 500;
 const HIDDEN_MAX_LENGTH: u32 = 2000;
 /// Ids are stored in 16-bit indexes: more than this is no playbook a person wrote.
 const MAX_ITEMS: usize = 4096;
+/// Without the `diagnostics` feature (the widget's build) the checks that only
+/// report mistakes are left out: the widget compiles public copies the edge
+/// compiled with every check, and each message is bytes on landing pages.
+/// Checks that resolve what evaluation needs (ids to indexes, values to
+/// operands) always run, so a playbook either compiles to the same `Playbook`
+/// or fails, with or without the feature.
+const DIAGNOSTICS: bool = cfg!(feature = "diagnostics");
 
 /// Compiles a playbook written by people (computes its version hash).
 pub fn compile(mut raw: RawPlaybook) -> Result<Playbook, Problems> {
@@ -111,7 +117,11 @@ fn valid_id(id: &str) -> bool {
 }
 
 fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>) {
-    let mut seen = BTreeSet::new();
+    if !DIAGNOSTICS {
+        return;
+    }
+    // The widget's maps double as sets: one map type links less code than two.
+    let mut seen = SortedMap::new();
     for (i, id) in ids.enumerate() {
         let path = format!("{what}[{i}].id");
         if !valid_id(id) {
@@ -120,13 +130,16 @@ fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>)
                 format!("`{id}` is not a usable id"),
                 "use 1 to 64 letters, digits, `-`, `_` or `.`",
             );
-        } else if !seen.insert(id) {
+        } else if seen.insert(id.to_owned(), ()).is_some() {
             r.add(&path, format!("duplicate id `{id}`"));
         }
     }
 }
 
 fn check_url(r: &mut Report, path: String, url: Option<&String>) {
+    if !DIAGNOSTICS {
+        return;
+    }
     if let Some(u) = url {
         let rest = u
             .strip_prefix("https://")
@@ -144,7 +157,7 @@ fn check_url(r: &mut Report, path: String, url: Option<&String>) {
 fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playbook, Problems> {
     let mut r = Report::default();
 
-    if !valid_id(&raw.id) {
+    if DIAGNOSTICS && !valid_id(&raw.id) {
         r.hint(
             "id",
             format!("`{}` is not a usable form id", raw.id),
@@ -154,14 +167,16 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     for (i, o) in raw.allowed_origins.iter().enumerate() {
         check_origin(&mut r, i, o);
     }
-    for loc in raw.text.keys() {
-        if !(2..=8).contains(&loc.len())
-            || !loc.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
-        {
-            r.add(
-                format!("text.{loc}"),
-                format!("`{loc}` is not a locale code like `en` or `de`"),
-            );
+    if DIAGNOSTICS {
+        for loc in raw.text.keys() {
+            if !(2..=8).contains(&loc.len())
+                || !loc.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+            {
+                r.add(
+                    format!("text.{loc}"),
+                    format!("`{loc}` is not a locale code like `en` or `de`"),
+                );
+            }
         }
     }
     for (what, n) in [
@@ -181,96 +196,98 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     // Fields.
     check_ids(&mut r, "fields", raw.fields.iter().map(|f| f.id.as_str()));
-    if raw.fields.is_empty() {
+    if DIAGNOSTICS && raw.fields.is_empty() {
         r.add("fields", "a form needs at least one field");
     }
     let mut fields = Vec::with_capacity(raw.fields.len());
     for (i, f) in raw.fields.iter().enumerate() {
         let p = format!("fields[{i}]");
-        let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
-        if choice && f.options.is_empty() {
-            r.hint(
-                &p,
-                format!("{} field `{}` has no options", f.kind.as_str(), f.id),
-                "add `options = [{ value = \"…\", label = \"…\" }]`",
-            );
-        }
-        if !choice && !f.options.is_empty() {
-            r.hint(
-                format!("{p}.options"),
-                format!(
-                    "only select and multiselect fields have options, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
-                "set `kind = \"select\"` or remove the options",
-            );
-        }
-        let mut seen = BTreeSet::new();
-        for (j, o) in f.options.iter().enumerate() {
-            if o.value.trim().is_empty() {
-                r.add(
-                    format!("{p}.options[{j}].value"),
-                    "an option value cannot be empty",
-                );
-            } else if !seen.insert(o.value.to_lowercase()) {
-                r.add(
-                    format!("{p}.options[{j}].value"),
-                    format!("duplicate option `{}`", o.value),
-                );
-            }
-        }
-        if f.kind != FieldKind::Number && (f.min.is_some() || f.max.is_some()) {
-            r.hint(
-                &p,
-                format!(
-                    "`min`/`max` apply to number fields, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
-                "use `max_length` to limit text",
-            );
-        }
-        if let (Some(lo), Some(hi)) = (f.min, f.max) {
-            if lo > hi {
-                r.add(
+        if DIAGNOSTICS {
+            let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
+            if choice && f.options.is_empty() {
+                r.hint(
                     &p,
-                    format!("min {lo} is greater than max {hi}: no answer could pass"),
+                    format!("{} field `{}` has no options", f.kind.as_str(), f.id),
+                    "add `options = [{ value = \"…\", label = \"…\" }]`",
                 );
             }
-        }
-        let texty = matches!(
-            f.kind,
-            FieldKind::Text | FieldKind::Email | FieldKind::Phone | FieldKind::Hidden
-        );
-        if f.max_length.is_some() && !texty {
-            r.add(
-                format!("{p}.max_length"),
-                format!(
-                    "`max_length` applies to text fields, `{}` is {}",
-                    f.id,
-                    f.kind.as_str()
-                ),
+            if !choice && !f.options.is_empty() {
+                r.hint(
+                    format!("{p}.options"),
+                    format!(
+                        "only select and multiselect fields have options, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                    "set `kind = \"select\"` or remove the options",
+                );
+            }
+            let mut seen = SortedMap::new();
+            for (j, o) in f.options.iter().enumerate() {
+                if o.value.trim().is_empty() {
+                    r.add(
+                        format!("{p}.options[{j}].value"),
+                        "an option value cannot be empty",
+                    );
+                } else if seen.insert(o.value.to_lowercase(), ()).is_some() {
+                    r.add(
+                        format!("{p}.options[{j}].value"),
+                        format!("duplicate option `{}`", o.value),
+                    );
+                }
+            }
+            if f.kind != FieldKind::Number && (f.min.is_some() || f.max.is_some()) {
+                r.hint(
+                    &p,
+                    format!(
+                        "`min`/`max` apply to number fields, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                    "use `max_length` to limit text",
+                );
+            }
+            if let (Some(lo), Some(hi)) = (f.min, f.max) {
+                if lo > hi {
+                    r.add(
+                        &p,
+                        format!("min {lo} is greater than max {hi}: no answer could pass"),
+                    );
+                }
+            }
+            let texty = matches!(
+                f.kind,
+                FieldKind::Text | FieldKind::Email | FieldKind::Phone | FieldKind::Hidden
             );
-        }
-        if f.max_length == Some(0) {
-            r.add(
-                format!("{p}.max_length"),
-                "a max_length of 0 accepts no answer",
-            );
-        }
-        if f.param.is_some() && f.kind != FieldKind::Hidden {
-            r.add(
-                format!("{p}.param"),
-                "`param` fills hidden fields from the page URL; this field is not hidden",
-            );
-        }
-        if f.kind == FieldKind::Hidden && f.required {
-            r.hint(
-                format!("{p}.required"),
-                "a hidden field cannot be required",
-                "visitors cannot fill it in, so the form could never be sent",
-            );
+            if f.max_length.is_some() && !texty {
+                r.add(
+                    format!("{p}.max_length"),
+                    format!(
+                        "`max_length` applies to text fields, `{}` is {}",
+                        f.id,
+                        f.kind.as_str()
+                    ),
+                );
+            }
+            if f.max_length == Some(0) {
+                r.add(
+                    format!("{p}.max_length"),
+                    "a max_length of 0 accepts no answer",
+                );
+            }
+            if f.param.is_some() && f.kind != FieldKind::Hidden {
+                r.add(
+                    format!("{p}.param"),
+                    "`param` fills hidden fields from the page URL; this field is not hidden",
+                );
+            }
+            if f.kind == FieldKind::Hidden && f.required {
+                r.hint(
+                    format!("{p}.required"),
+                    "a hidden field cannot be required",
+                    "visitors cannot fill it in, so the form could never be sent",
+                );
+            }
         }
         fields.push(Field {
             id: f.id.clone(),
@@ -295,36 +312,38 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     // Steps.
     check_ids(&mut r, "steps", raw.steps.iter().map(|s| s.id.as_str()));
-    let mut in_step: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, s) in raw.steps.iter().enumerate() {
-        if s.fields.is_empty() {
-            r.add(
-                format!("steps[{i}].fields"),
-                "a step needs at least one field",
-            );
-        }
-        for (j, fid) in s.fields.iter().enumerate() {
-            let p = format!("steps[{i}].fields[{j}]");
-            if !raw.fields.iter().any(|f| &f.id == fid) {
-                r.unknown(
-                    p,
-                    format!("unknown field `{fid}`"),
-                    fid,
-                    raw.fields.iter().map(|f| f.id.as_str()),
+    if DIAGNOSTICS {
+        let mut in_step: SortedMap<usize> = SortedMap::new();
+        for (i, s) in raw.steps.iter().enumerate() {
+            if s.fields.is_empty() {
+                r.add(
+                    format!("steps[{i}].fields"),
+                    "a step needs at least one field",
                 );
-            } else if let Some(prev) = in_step.insert(fid, i) {
-                r.add(p, format!("field `{fid}` is already in steps[{prev}]"));
+            }
+            for (j, fid) in s.fields.iter().enumerate() {
+                let p = format!("steps[{i}].fields[{j}]");
+                if !raw.fields.iter().any(|f| &f.id == fid) {
+                    r.unknown(
+                        p,
+                        format!("unknown field `{fid}`"),
+                        fid,
+                        raw.fields.iter().map(|f| f.id.as_str()),
+                    );
+                } else if let Some(prev) = in_step.insert(fid.clone(), i) {
+                    r.add(p, format!("field `{fid}` is already in steps[{prev}]"));
+                }
             }
         }
-    }
-    if !raw.steps.is_empty() {
-        for (i, f) in raw.fields.iter().enumerate() {
-            if f.kind != FieldKind::Hidden && !in_step.contains_key(f.id.as_str()) {
-                r.hint(
-                    format!("fields[{i}]"),
-                    format!("field `{}` is in no step", f.id),
-                    "add it to a step's `fields`, or visitors never see it",
-                );
+        if !raw.steps.is_empty() {
+            for (i, f) in raw.fields.iter().enumerate() {
+                if f.kind != FieldKind::Hidden && !in_step.contains_key(&f.id) {
+                    r.hint(
+                        format!("fields[{i}]"),
+                        format!("field `{}` is in no step", f.id),
+                        "add it to a step's `fields`, or visitors never see it",
+                    );
+                }
             }
         }
     }
@@ -337,39 +356,43 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     );
     let grade_names: Vec<String> = raw.grades.iter().map(|g| g.grade.clone()).collect();
     let mut grades = Vec::with_capacity(raw.grades.len());
-    if raw.grades.is_empty() {
+    if DIAGNOSTICS && raw.grades.is_empty() {
         r.hint("grades", "no grades", "add e.g. `[[grades]] grade = \"A\" min_score = 80 qualified = true` and a last grade without min_score");
     }
     let last = raw.grades.len().saturating_sub(1);
     let mut prev: Option<(i32, &str)> = None;
     for (i, g) in raw.grades.iter().enumerate() {
         let p = format!("grades[{i}]");
-        match (g.min_score, i == last) {
-            (Some(_), true) => r.hint(
-                format!("{p}.min_score"),
-                format!(
-                    "the last grade `{}` must take every remaining score",
-                    g.grade
+        if DIAGNOSTICS {
+            match (g.min_score, i == last) {
+                (Some(_), true) => r.hint(
+                    format!("{p}.min_score"),
+                    format!(
+                        "the last grade `{}` must take every remaining score",
+                        g.grade
+                    ),
+                    "remove its min_score",
                 ),
-                "remove its min_score",
-            ),
-            (None, false) => r.hint(
-                &p,
-                format!(
-                    "grade `{}` has no min_score but is not the last grade",
-                    g.grade
+                (None, false) => r.hint(
+                    &p,
+                    format!(
+                        "grade `{}` has no min_score but is not the last grade",
+                        g.grade
+                    ),
+                    "grades go from the highest min_score down; only the last has none",
                 ),
-                "grades go from the highest min_score down; only the last has none",
-            ),
-            _ => {}
-        }
-        if let Some(m) = g.min_score {
-            if let Some((pm, pg)) = prev {
-                if m >= pm {
-                    r.hint(format!("{p}.min_score"), format!("grade `{}` (min_score {m}) is out of order after `{pg}` (min_score {pm})", g.grade), "list grades from the highest min_score down, each strictly lower");
-                }
+                _ => {}
             }
-            prev = Some((m, &g.grade));
+        }
+        if DIAGNOSTICS {
+            if let Some(m) = g.min_score {
+                if let Some((pm, pg)) = prev {
+                    if m >= pm {
+                        r.hint(format!("{p}.min_score"), format!("grade `{}` (min_score {m}) is out of order after `{pg}` (min_score {pm})", g.grade), "list grades from the highest min_score down, each strictly lower");
+                    }
+                }
+                prev = Some((m, &g.grade));
+            }
         }
         grades.push(Grade {
             grade: g.grade.clone(),
@@ -377,7 +400,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             qualified: g.qualified,
         });
     }
-    if !raw.grades.is_empty() && !raw.grades.iter().any(|g| g.qualified) {
+    if DIAGNOSTICS && !raw.grades.is_empty() && !raw.grades.iter().any(|g| g.qualified) {
         r.hint(
             "grades",
             "no grade is qualified: no lead could ever become an MQL",
@@ -425,27 +448,29 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     let mut reps = Vec::with_capacity(raw.reps.len());
     for (i, rep) in raw.reps.iter().enumerate() {
         let p = format!("reps[{i}]");
-        check_url(&mut r, format!("{p}.webhook_url"), rep.webhook_url.as_ref());
-        check_url(
-            &mut r,
-            format!("{p}.slack_webhook_url"),
-            rep.slack_webhook_url.as_ref(),
-        );
-        check_url(&mut r, format!("{p}.booking_url"), rep.booking_url.as_ref());
-        if let Some(e) = &rep.email {
-            if crate::email::domain(e).is_none() {
-                r.add(
-                    format!("{p}.email"),
-                    format!("`{e}` is not an email address"),
+        if DIAGNOSTICS {
+            check_url(&mut r, format!("{p}.webhook_url"), rep.webhook_url.as_ref());
+            check_url(
+                &mut r,
+                format!("{p}.slack_webhook_url"),
+                rep.slack_webhook_url.as_ref(),
+            );
+            check_url(&mut r, format!("{p}.booking_url"), rep.booking_url.as_ref());
+            if let Some(e) = &rep.email {
+                if crate::email::domain(e).is_none() {
+                    r.add(
+                        format!("{p}.email"),
+                        format!("`{e}` is not an email address"),
+                    );
+                }
+            }
+            if rep.weight == 0 {
+                r.hint(
+                    format!("{p}.weight"),
+                    "a weight of 0 never gets a lead",
+                    "set `active = false` to pause a rep",
                 );
             }
-        }
-        if rep.weight == 0 {
-            r.hint(
-                format!("{p}.weight"),
-                "a weight of 0 never gets a lead",
-                "set `active = false` to pause a rep",
-            );
         }
         reps.push(Rep {
             id: rep.id.clone(),
@@ -488,9 +513,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             reps.get(usize::from(k))
                 .is_some_and(|x| x.active && x.weight > 0)
         });
-        if t.reps.is_empty() {
+        if DIAGNOSTICS && t.reps.is_empty() {
             r.add(&p, format!("team `{}` has no reps", t.id));
-        } else if !active && !provisional {
+        } else if DIAGNOSTICS && !active && !provisional {
             r.hint(
                 &p,
                 format!("team `{}` has no active rep", t.id),
@@ -514,7 +539,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     let mut catch_all: Option<&str> = None;
     for (i, route) in raw.routes.iter().enumerate() {
         let p = format!("routes[{i}]");
-        if let Some(prev) = catch_all {
+        if let (true, Some(prev)) = (DIAGNOSTICS, catch_all) {
             r.hint(
                 &p,
                 format!("route `{}` can never match", route.id),
@@ -579,32 +604,33 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             });
         }
     }
-    if raw.routes.last().is_none_or(|x| x.when.is_some()) {
+    if DIAGNOSTICS && raw.routes.last().is_none_or(|x| x.when.is_some()) {
         r.hint("routes", "no fallback route: leads that match no route would be dropped", "end with a route without `when`, e.g. `[[routes]] id = \"fallback\" team = \"inbound\"`");
     }
 
     // SLA.
-    for g in raw.sla.minutes.keys() {
-        if !grade_names.contains(g) {
-            r.unknown(
-                format!("sla.minutes.{g}"),
-                format!("unknown grade `{g}`"),
-                g,
-                grade_names.iter().map(String::as_str),
-            );
+    if DIAGNOSTICS {
+        for g in raw.sla.minutes.keys() {
+            if !grade_names.contains(g) {
+                r.unknown(
+                    format!("sla.minutes.{g}"),
+                    format!("unknown grade `{g}`"),
+                    g,
+                    grade_names.iter().map(String::as_str),
+                );
+            }
+        }
+        if let Some(e) = &raw.sla.escalate_to {
+            if rep_index(e).is_none() && !provisional {
+                r.unknown(
+                    "sla.escalate_to",
+                    format!("unknown rep `{e}`"),
+                    e,
+                    raw.reps.iter().map(|x| x.id.as_str()),
+                );
+            }
         }
     }
-    if let Some(e) = &raw.sla.escalate_to {
-        if rep_index(e).is_none() && !provisional {
-            r.unknown(
-                "sla.escalate_to",
-                format!("unknown rep `{e}`"),
-                e,
-                raw.reps.iter().map(|x| x.id.as_str()),
-            );
-        }
-    }
-
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
@@ -625,6 +651,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 }
 
 fn check_origin(r: &mut Report, i: usize, o: &str) {
+    if !DIAGNOSTICS {
+        return;
+    }
     let p = format!("allowed_origins[{i}]");
     if o == "*" {
         return;
@@ -823,8 +852,7 @@ fn leaf_test(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<
         Op::In | Op::NotIn => match ty {
             Ty::Number => {
                 let mut v = ints(r, &vpath, c.value.as_ref())?;
-                v.sort_unstable();
-                v.dedup();
+                sort_dedup(&mut v);
                 Check::Ints(v)
             }
             Ty::Bool => {
@@ -838,8 +866,7 @@ fn leaf_test(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<
                 if matches!(ty, Ty::Domain | Ty::Email) {
                     v = v.iter().map(|d| normalize_domain(d)).collect();
                 }
-                v.sort_unstable();
-                v.dedup();
+                sort_dedup(&mut v);
                 Check::Texts(v)
             }
         },
@@ -912,12 +939,43 @@ fn leaf_test(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<
                 );
                 return None;
             }
-            ds.sort_unstable();
-            ds.dedup();
+            sort_dedup(&mut ds);
             Check::Domains(ds)
         }
     };
     Some(Test { subject, op, check })
+}
+
+/// Sorts `v` and drops repeats. A heapsort: each type it is used with adds a
+/// few hundred bytes to the widget's wasm where `sort_unstable` adds several
+/// KB, and it stays O(n log n) for the edge. Equal items are identical here
+/// (texts, integers), so the result is the one any sort gives.
+fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
+    fn sift_down<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v.get(child) < v.get(child + 1) {
+                child += 1;
+            }
+            if v.get(root) >= v.get(child) {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift_down(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+    v.dedup();
 }
 
 /// Flags values a select field or the grade fact can never take.
@@ -929,6 +987,9 @@ fn known_values(
     ctx: &Ctx,
     c: &RawCondition,
 ) {
+    if !DIAGNOSTICS {
+        return;
+    }
     let known: Option<Vec<&str>> = match (options, c.fact.as_deref()) {
         (Some(o), _) => Some(o.iter().map(String::as_str).collect()),
         (None, Some("grade")) => Some(ctx.grades.iter().map(String::as_str).collect()),
@@ -956,16 +1017,17 @@ fn int(r: &mut Report, path: &str, v: Option<&Json>) -> Option<i64> {
         Some(Json::Number(n)) => match n.as_i64() {
             Some(i) => Some(i),
             None => {
-                r.hint(
-                    path,
-                    format!("{n} is not a whole number"),
-                    "scores and comparisons use whole numbers only",
-                );
+                let m = if DIAGNOSTICS {
+                    format!("{n} is not a whole number")
+                } else {
+                    "not a whole number".to_owned()
+                };
+                r.hint(path, m, "scores and comparisons use whole numbers only");
                 None
             }
         },
         Some(other) => {
-            r.add(path, format!("expected a whole number, found {other}"));
+            r.add(path, found("expected a whole number", other));
             None
         }
         None => {
@@ -1004,7 +1066,7 @@ fn text(r: &mut Report, path: &str, v: Option<&Json>) -> Option<String> {
             None
         }
         Some(other) => {
-            r.add(path, format!("expected text, found {other}"));
+            r.add(path, found("expected text", other));
             None
         }
         None => {
@@ -1027,6 +1089,46 @@ fn texts(r: &mut Report, path: &str, v: Option<&Json>) -> Option<Vec<String>> {
         _ => {
             r.add(path, "expected a list of texts");
             None
+        }
+    }
+}
+
+/// `expected`, with the value found in diagnostics builds: printing JSON is
+/// code the widget does without.
+fn found(expected: &str, v: &Json) -> String {
+    if DIAGNOSTICS {
+        format!("{expected}, found {v}")
+    } else {
+        expected.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_dedup;
+
+    #[test]
+    fn sort_dedup_gives_what_sort_and_dedup_give() {
+        let mut seed: u64 = 7;
+        for len in 0..200 {
+            let mut ints = Vec::with_capacity(len);
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ints.push(i64::try_from(seed >> 58).unwrap_or(0) - 16);
+            }
+            let texts: Vec<String> = ints.iter().map(|i| format!("d{}", i * 7)).collect();
+            let (mut a, mut b) = (ints.clone(), ints);
+            sort_dedup(&mut a);
+            b.sort_unstable();
+            b.dedup();
+            assert_eq!(a, b);
+            let (mut a, mut b) = (texts.clone(), texts);
+            sort_dedup(&mut a);
+            b.sort_unstable();
+            b.dedup();
+            assert_eq!(a, b);
         }
     }
 }

@@ -12,13 +12,13 @@ use crate::wire::{Decision, Reason, Submission};
 pub struct Score {
     pub score: i32,
     /// Index into the grades of the playbook.
-    grade: usize,
+    pub(crate) grade: usize,
     pub qualified: bool,
     /// Index of the first knock-out rule that held.
-    knockout: Option<usize>,
+    pub(crate) knockout: Option<usize>,
     /// Indexes of the rules that held, in playbook order.
-    fired: Vec<usize>,
-    deferred_lists: bool,
+    pub(crate) fired: Vec<usize>,
+    pub(crate) deferred_lists: bool,
 }
 
 impl Playbook {
@@ -105,7 +105,7 @@ impl Playbook {
         self.score_lead(&lead, invalid.is_empty())
     }
 
-    fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
+    pub(crate) fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
         let mut trace = Trace::default();
         let mut total: i64 = 0;
         // Sized once: growing it rule by rule would allocate several times per lead.

@@ -44,7 +44,7 @@ static NULL: Value = Value::Null;
 /// Submissions up to this many answers are scanned; longer ones use the map.
 const SCAN: usize = 64;
 
-/// The submission's answers by field id. A `BTreeMap` lookup per field costs
+/// The submission's answers by field id. A map lookup per field costs
 /// a string comparison per node it passes; a scan over ids reduced to
 /// integers costs far less per lead, and is exact (see `key`).
 ///
@@ -54,7 +54,7 @@ const SCAN: usize = 64;
 struct Given<'a> {
     /// Every answer, in the map's order; empty past `SCAN` answers.
     entries: Vec<Entry<'a>>,
-    map: &'a std::collections::BTreeMap<String, Value>,
+    map: &'a crate::map::SortedMap<Value>,
 }
 
 struct Entry<'a> {
@@ -219,8 +219,14 @@ fn check<'a>(
                     }
                 }
             }
-            // Playbook order, so the order of the visitor's clicks never matters.
-            chosen.sort_by_key(|c| field.options.iter().position(|o| o == c));
+            // Playbook order, so the order of the visitor's clicks never matters:
+            // the options filtered, rather than the choices sorted (no sort in the widget's wasm).
+            let chosen: Vec<&str> = field
+                .options
+                .iter()
+                .map(String::as_str)
+                .filter(|o| chosen.contains(o))
+                .collect();
             (!chosen.is_empty()).then(|| Answer::List(chosen.into_iter().map(Text::new).collect()))
         }
         FieldKind::Checkbox | FieldKind::Consent => {

@@ -4,9 +4,8 @@
 //! resolved, every list lowercased and every threshold ordered, so evaluation
 //! never has to check anything again.
 
-use std::collections::BTreeMap;
-
 use crate::condition::Cond;
+use crate::map::SortedMap;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
 
 #[derive(Debug, Clone)]
@@ -21,7 +20,7 @@ pub struct Playbook {
     pub(crate) reps: Vec<Rep>,
     pub(crate) teams: Vec<Team>,
     pub(crate) routes: Vec<Route>,
-    pub(crate) sla_minutes: BTreeMap<String, u32>,
+    pub(crate) sla_minutes: SortedMap<u32>,
     pub(crate) escalate_to: Option<String>,
     /// Index of the first email field: the source of the `email_domain` fact.
     pub(crate) email_field: Option<u16>,

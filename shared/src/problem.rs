@@ -81,6 +81,10 @@ impl Report {
         got: &str,
         known: impl IntoIterator<Item = &'a str>,
     ) {
+        // No hint without the `diagnostics` feature: the widget never shows one.
+        if !cfg!(feature = "diagnostics") {
+            return self.add(path, message);
+        }
         let known: Vec<&str> = known.into_iter().collect();
         match closest(got, known.iter().copied()) {
             Some(best) => self.hint(path, message, format!("did you mean `{best}`?")),

@@ -4,7 +4,7 @@
 //! silently ignored setting. Optional keys are skipped when empty so the
 //! canonical form (see `version.rs`) does not depend on how a file spelled defaults.
 
-use std::collections::BTreeMap;
+use crate::map::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ pub enum Localized {
     /// The same text in every locale.
     One(String),
     /// Locale code to text; the playbook's default locale is the fallback.
-    Many(BTreeMap<String, String>),
+    Many(SortedMap<String>),
 }
 
 impl Localized {
@@ -49,8 +49,8 @@ pub struct RawPlaybook {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_origins: Vec<String>,
     /// User-facing strings per locale.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub text: BTreeMap<String, RawText>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub text: SortedMap<RawText>,
     /// The questions the form asks, in order.
     pub fields: Vec<RawField>,
     /// Optional steps of a multi-step form; each names the fields it shows.
@@ -138,6 +138,24 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    /// Every kind, so a reader without serde (the widget's) can look names up.
+    pub const ALL: [FieldKind; 9] = [
+        FieldKind::Text,
+        FieldKind::Email,
+        FieldKind::Phone,
+        FieldKind::Number,
+        FieldKind::Select,
+        FieldKind::Multiselect,
+        FieldKind::Checkbox,
+        FieldKind::Consent,
+        FieldKind::Hidden,
+    ];
+
+    /// The kind `as_str` names, which is also its name in playbooks.
+    pub fn from_name(name: &str) -> Option<FieldKind> {
+        FieldKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FieldKind::Text => "text",
@@ -290,6 +308,31 @@ pub enum Op {
 }
 
 impl Op {
+    /// Every operator, so a reader without serde (the widget's) can look names up.
+    pub const ALL: [Op; 16] = [
+        Op::Equals,
+        Op::NotEquals,
+        Op::In,
+        Op::NotIn,
+        Op::Between,
+        Op::AtLeast,
+        Op::AtMost,
+        Op::GreaterThan,
+        Op::LessThan,
+        Op::ContainsWord,
+        Op::DomainMatches,
+        Op::FreeEmail,
+        Op::DisposableEmail,
+        Op::BusinessEmail,
+        Op::Present,
+        Op::Absent,
+    ];
+
+    /// The operator `as_str` names, which is also its name in playbooks.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Op::Equals => "equals",
@@ -393,8 +436,8 @@ pub struct RawRoute {
 #[serde(deny_unknown_fields)]
 /// Minutes to first touch per grade, and who hears about a missed deadline.
 pub struct RawSla {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub minutes: BTreeMap<String, u32>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub minutes: SortedMap<u32>,
     /// A rep id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate_to: Option<String>,
@@ -403,5 +446,53 @@ pub struct RawSla {
 impl RawSla {
     fn is_empty(&self) -> bool {
         self.minutes.is_empty() && self.escalate_to.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` and `as_str` stand in for serde where serde is not linked (the
+    /// widget): they must name every variant exactly as serde does.
+    #[test]
+    fn names_without_serde_are_serdes_names() {
+        for k in FieldKind::ALL {
+            let json = serde_json::to_string(&k).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(FieldKind::from_name(k.as_str()), Some(k));
+        }
+        for o in Op::ALL {
+            let json = serde_json::to_string(&o).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", o.as_str()));
+            assert_eq!(Op::from_name(o.as_str()), Some(o));
+        }
+        assert_eq!(FieldKind::from_name("Text"), None);
+        assert_eq!(Op::from_name("equal"), None);
+    }
+
+    /// The schema lists the variants serde knows: `ALL` must hold each of them.
+    #[cfg(feature = "schema")]
+    #[test]
+    fn all_lists_every_variant() {
+        fn names<T: schemars::JsonSchema>() -> Vec<String> {
+            let schema = schemars::schema_for!(T);
+            let json = serde_json::to_value(&schema).unwrap_or_default();
+            let mut v: Vec<String> = json
+                .get("enum")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect();
+            v.sort();
+            v
+        }
+        let mut kinds: Vec<String> = FieldKind::ALL.iter().map(|k| k.as_str().into()).collect();
+        kinds.sort();
+        assert_eq!(names::<FieldKind>(), kinds);
+        let mut ops: Vec<String> = Op::ALL.iter().map(|o| o.as_str().into()).collect();
+        ops.sort();
+        assert_eq!(names::<Op>(), ops);
     }
 }

@@ -1,11 +1,12 @@
 //! What travels between the widget, the edge and sales: submissions, the lead
 //! post, and decisions. Versioned by `WIRE_VERSION`; integers only, never `usize`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+
+use crate::map::SortedMap;
 
 /// Bumped whenever a wire type changes incompatibly.
 pub const WIRE_VERSION: u32 = 1;
@@ -98,7 +99,7 @@ pub struct Submission {
     pub locale: Option<String>,
     /// Field id to answer. Answers to fields the form does not have are ignored.
     #[serde(default)]
-    pub fields: BTreeMap<String, Value>,
+    pub fields: SortedMap<Value>,
     #[serde(default)]
     pub context: Context,
 }

@@ -6,6 +6,8 @@
 //! first (a file with a typo'd key reports only unknown keys), then the typed
 //! playbook is checked as a whole. Both stages are tested separately.
 
+// What the problems say, their paths and hints: the `diagnostics` feature.
+#![cfg(feature = "diagnostics")]
 // A test reports by panicking; these lints guard the library, not its tests.
 #![allow(
     clippy::panic,

@@ -12,7 +12,7 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use baton::raw::{
@@ -35,6 +35,28 @@ fn demo() -> &'static Playbook {
 
 /// What every decision must satisfy, whatever the input.
 fn check_decision(pb: &Playbook, sub: &Submission, d: &Decision) {
+    // What the widget shows is the decision without the route and the words.
+    let p = pb.preview(sub);
+    assert_eq!(
+        (&p.version, p.valid, &p.field_errors, p.score, &p.grade),
+        (&d.version, d.valid, &d.field_errors, d.score, &d.grade)
+    );
+    assert_eq!(
+        (p.qualified, &p.knocked_out, p.provisional, p.claimed()),
+        (d.qualified, &d.knocked_out, d.provisional, d.claimed())
+    );
+    let held: Vec<_> = d
+        .reasons
+        .iter()
+        .map(|r| (&r.rule, r.points, r.knockout, &r.description))
+        .collect();
+    let previewed: Vec<_> = p
+        .reasons
+        .iter()
+        .map(|r| (&r.rule, r.points, r.knockout, &r.description))
+        .collect();
+    assert_eq!(previewed, held);
+
     let raw = pb.raw();
     let sum: i64 = d.reasons.iter().map(|r| i64::from(r.points)).sum();
     assert_eq!(
@@ -331,7 +353,7 @@ fn submission(pb: &Playbook) -> impl Strategy<Value = Submission> {
             fields.extend(answers.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
             Submission {
                 locale,
-                fields,
+                fields: fields.into(),
                 context,
             }
         })
@@ -686,7 +708,7 @@ fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
                 name: "Generated".to_owned(),
                 default_locale: "en".to_owned(),
                 allowed_origins: vec!["https://www.example.com".to_owned()],
-                text: BTreeMap::new(),
+                text: Default::default(),
                 fields,
                 steps: Vec::new(),
                 rules,
@@ -695,7 +717,7 @@ fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
                 teams,
                 routes: raw_routes,
                 sla: RawSla {
-                    minutes: sla,
+                    minutes: sla.into(),
                     escalate_to: Some("rep-0".to_owned()),
                 },
                 published: None,

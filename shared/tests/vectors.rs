@@ -103,6 +103,19 @@ fn run(file: &str, text: &str) -> Outcome {
         Err(e) => return Outcome::Fail(format!("{file}: {e}")),
     };
     let decision = v.playbook.evaluate(&v.submission);
+    // The widget shows a preview: the same verdict without route and words.
+    let p = v.playbook.preview(&v.submission);
+    if (p.claimed(), &p.field_errors, p.reasons.len())
+        != (
+            decision.claimed(),
+            &decision.field_errors,
+            decision.reasons.len(),
+        )
+    {
+        return Outcome::Fail(format!(
+            "{file}: the preview differs from the decision: {p:?}"
+        ));
+    }
     let actual = serde_json::to_value(&decision).expect("a decision serializes");
     let Some(expect) = v.expect else {
         return Outcome::Unblessed(serde_json::to_string_pretty(&decision).unwrap_or_default());

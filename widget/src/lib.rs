@@ -8,20 +8,23 @@
 //!
 //! Every byte here ships to landing pages (see `scripts/size-budget.sh`): it must
 //! not link serde_json's parser, the email lists, or anything the form does not
-//! show. JSON goes through the browser's own `JSON` via serde-wasm-bindgen.
+//! show. JSON goes through the browser's own `JSON`; the playbook is read and
+//! the lead written with `Reflect` (`read.rs`, `body.rs`), not serde.
 //! It trusts nothing it computes: the edge re-validates and re-scores.
 
+mod body;
 mod components;
 mod env;
 mod i18n;
 mod post;
+mod read;
 mod state;
 mod store;
 mod submit;
 
 use std::rc::Rc;
 
-use baton::raw::{FieldKind, RawPlaybook};
+use baton::raw::FieldKind;
 use baton::wire::Submission;
 use baton::Value;
 use wasm_bindgen::prelude::*;
@@ -44,7 +47,7 @@ pub fn mount(
     api: String,
     locale: Option<String>,
 ) -> Result<(), JsValue> {
-    let raw: RawPlaybook = serde_wasm_bindgen::from_value(playbook)?;
+    let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.message()))?;
     let playbook = baton::compile_published(raw).map_err(|p| JsValue::from(p.to_string()))?;
     let lang = playbook.resolve_locale(locale.as_deref()).to_owned();
     let ui = i18n::ui(&lang);
@@ -66,7 +69,7 @@ pub fn mount(
     }
     // A hidden value the visitor cannot see must not block the form: an
     // unacceptable one (too long, say) is left out instead.
-    for e in playbook.evaluate(&submission).field_errors {
+    for e in playbook.preview(&submission).field_errors {
         if fields
             .iter()
             .any(|f| f.id == e.field && f.kind == FieldKind::Hidden)

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use baton::wire::Submission;
-use baton::{Decision, Value};
+use baton::{Preview, Value};
 use yew::prelude::*;
 
 use crate::env::Env;
@@ -63,7 +63,7 @@ pub enum Action {
 pub struct State {
     pub env: Rc<Env>,
     pub submission: Submission,
-    pub decision: Rc<Decision>,
+    pub decision: Rc<Preview>,
     /// Fields whose errors are visible. (Short lists: a Vec is smaller code
     /// than a map, and every byte ships.)
     pub revealed: Vec<AttrValue>,
@@ -82,7 +82,7 @@ pub struct State {
 
 impl State {
     pub fn new(env: Rc<Env>, submission: Submission) -> Self {
-        let decision = Rc::new(env.playbook.evaluate(&submission));
+        let decision = Rc::new(env.playbook.preview(&submission));
         State {
             env,
             submission,
@@ -129,7 +129,7 @@ impl State {
     fn set(&mut self, id: &AttrValue, value: Value) {
         self.server_errors.retain(|(f, _)| f != id);
         self.submission.fields.insert(id.to_string(), value);
-        self.decision = Rc::new(self.env.playbook.evaluate(&self.submission));
+        self.decision = Rc::new(self.env.playbook.preview(&self.submission));
     }
 
     fn reveal(&mut self, ids: &[AttrValue]) {

@@ -3,8 +3,7 @@
 //! written by the browser's own `JSON` (no serde_json in the widget: every byte ships).
 
 use js_sys::{Array, Object, Reflect, JSON};
-use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
 use crate::post::{get, text};
@@ -100,11 +99,4 @@ pub fn remove(p: &Pending) {
     let mut list = outbox();
     list.retain(|q| q.body != p.body);
     save(&list);
-}
-
-/// `JSON.stringify` of any serializable value, maps as plain objects.
-pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let js: JsValue = value.serialize(&ser).ok()?;
-    JSON::stringify(&js).ok()?.as_string()
 }

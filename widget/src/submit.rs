@@ -9,6 +9,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit};
 use yew::{AttrValue, UseReducerDispatcher};
 
+use crate::body;
 use crate::env::{time_on_page_ms, Env};
 use crate::i18n::{duration, fill};
 use crate::post::{self, Created, Reply};
@@ -23,14 +24,14 @@ pub async fn submit(
 ) {
     dispatch.dispatch(Action::Sending);
     submission.context.time_on_page_ms = time_on_page_ms();
-    let claimed = env.playbook.evaluate(&submission).claimed();
+    let claimed = env.playbook.preview(&submission).claimed();
     let lead = LeadPost {
         v: WIRE_VERSION,
         form: env.form.to_string(),
         submission,
         claimed: Some(claimed),
     };
-    let Some(body) = store::to_json(&lead) else {
+    let Some(body) = body::lead_json(&lead) else {
         dispatch.dispatch(Action::Refused(env.ui.refused.into()));
         return;
     };

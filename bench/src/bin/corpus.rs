@@ -9,7 +9,7 @@
 //!
 //! `cargo run -p baton-bench --bin corpus > before.txt` (then again, and `cmp`).
 
-use std::collections::BTreeMap;
+use baton::SortedMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -399,7 +399,7 @@ fn submission(rng: &mut Rng, playbook: &baton::Playbook) -> Submission {
     // Half the corpus answers every field with a value of its kind, so valid
     // leads reach grading and routing often; the other half is messier.
     let clean = rng.chance(50);
-    let mut fields = BTreeMap::new();
+    let mut fields = SortedMap::new();
     for f in playbook.fields() {
         if !rng.chance(if clean { 2 } else { 12 }) {
             fields.insert(f.id.clone(), value_for(rng, f, clean));

@@ -7,7 +7,7 @@
 //! timing measures the engine, not the JS↔wasm boundary (`score_one` measures
 //! that boundary on purpose). It only measures: no rule logic lives here.
 
-use std::collections::BTreeMap;
+use baton::SortedMap;
 
 use baton::{Playbook, Submission, Value};
 use wasm_bindgen::prelude::*;
@@ -29,7 +29,7 @@ impl PeerBench {
     pub fn new(playbook_toml: &str, leads_json: &str) -> Result<PeerBench, JsError> {
         let playbook = baton::parse_toml(playbook_toml)
             .map_err(|p| JsError::new(&format!("the playbook has problems:\n{p}")))?;
-        let leads: Vec<BTreeMap<String, Value>> = serde_json::from_str(leads_json)
+        let leads: Vec<SortedMap<Value>> = serde_json::from_str(leads_json)
             .map_err(|e| JsError::new(&format!("leads are not a JSON array of objects: {e}")))?;
         let leads: Vec<Submission> = leads
             .into_iter()

@@ -4,9 +4,9 @@ use baton::wire::Submission;
 use baton::Value;
 use yew::prelude::*;
 
-use crate::components::field::Field;
+use crate::components::field::{field, FieldProps};
 use crate::components::outcome::Outcome;
-use crate::components::verdict::Verdict;
+use crate::components::verdict::{verdict, VerdictProps};
 use crate::env::Env;
 use crate::state::{Action, Phase, State};
 use crate::submit::submit;
@@ -113,17 +113,14 @@ pub fn App(props: &AppProps) -> Html {
                 }
             });
             let fields = env.step_fields(state.step).map(|f| {
-                html! {
-                    <Field
-                        key={f.id.as_str()}
-                        spec={f.clone()}
-                        value={state.submission.fields.get(f.id.as_str()).cloned()}
-                        error={state.error_of(&f.id)}
-                        on_change={on_change.clone()}
-                        on_toggle={on_toggle.clone()}
-                        on_blur={on_blur.clone()}
-                    />
-                }
+                field(FieldProps {
+                    spec: f.clone(),
+                    value: state.submission.fields.get(f.id.as_str()).cloned(),
+                    error: state.error_of(&f.id),
+                    on_change: on_change.clone(),
+                    on_toggle: on_toggle.clone(),
+                    on_blur: on_blur.clone(),
+                })
             });
             let hidden = env.hidden_fields().map(|f| {
                 let v = match state.submission.fields.get(f.id.as_str()) {
@@ -158,7 +155,7 @@ pub fn App(props: &AppProps) -> Html {
                             } }
                         </button>
                     </div>
-                    <Verdict decision={state.decision.clone()} ui={ui} />
+                    { verdict(VerdictProps { decision: state.decision.clone(), ui }) }
                 </form>
             }
         }

@@ -7,7 +7,6 @@ use yew::prelude::*;
 use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
-#[derive(Properties, PartialEq)]
 pub struct CheckInputProps {
     pub spec: Rc<FieldSpec>,
     pub input_id: AttrValue,
@@ -19,8 +18,10 @@ pub struct CheckInputProps {
 }
 
 /// A yes/no answer (`checkbox`) or an agreement (`consent`), label beside the box.
-#[component]
-pub fn CheckInput(props: &CheckInputProps) -> Html {
+/// A function `Field` calls, not a component, like the other controls: each
+/// component type instantiates Yew's lifecycle code again (KBs of wasm), and
+/// the boundary saved no renders (its callback props are new on every render).
+pub fn check_input(props: CheckInputProps) -> Html {
     let spec = &props.spec;
     let onchange = {
         let id = spec.id.clone();

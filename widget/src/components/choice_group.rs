@@ -5,7 +5,6 @@ use yew::prelude::*;
 use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
-#[derive(Properties, PartialEq)]
 pub struct ChoiceGroupProps {
     pub spec: Rc<FieldSpec>,
     pub chosen: Vec<AttrValue>,
@@ -16,8 +15,10 @@ pub struct ChoiceGroupProps {
 }
 
 /// Several choices from a list, as checkboxes sharing the field's name.
-#[component]
-pub fn ChoiceGroup(props: &ChoiceGroupProps) -> Html {
+/// A function `Field` calls, not a component, like the other controls: each
+/// component type instantiates Yew's lifecycle code again (KBs of wasm), and
+/// the boundary saved no renders (its callback props are new on every render).
+pub fn choice_group(props: ChoiceGroupProps) -> Html {
     let spec = &props.spec;
     let onblur = blur_handler(&spec.id, &props.on_blur);
     let invalid = if props.invalid { "true" } else { "false" };

@@ -4,13 +4,12 @@ use baton::raw::FieldKind;
 use baton::Value;
 use yew::prelude::*;
 
-use crate::components::check_input::CheckInput;
-use crate::components::choice_group::ChoiceGroup;
-use crate::components::select_input::SelectInput;
-use crate::components::text_input::TextInput;
+use crate::components::check_input::{check_input, CheckInputProps};
+use crate::components::choice_group::{choice_group, ChoiceGroupProps};
+use crate::components::select_input::{select_input, SelectInputProps};
+use crate::components::text_input::{text_input, TextInputProps};
 use crate::env::FieldSpec;
 
-#[derive(Properties, PartialEq)]
 pub struct FieldProps {
     pub spec: Rc<FieldSpec>,
     pub value: Option<Value>,
@@ -22,8 +21,12 @@ pub struct FieldProps {
 }
 
 /// One question: label, control, help and error, wired for assistive tech.
-#[component]
-pub fn Field(props: &FieldProps) -> Html {
+/// A function the form calls, not a component: each component type
+/// instantiates Yew's lifecycle code again (KBs of wasm), and the boundary
+/// saved no renders (its callback props are new on every render). Keyed by
+/// the field id, so a step's fields never reuse another step's elements.
+pub fn field(props: FieldProps) -> Html {
+    let props = &props;
     let spec = &props.spec;
     let id = |suffix: &str| -> AttrValue {
         let mut s = String::from("b-");
@@ -80,17 +83,17 @@ pub fn Field(props: &FieldProps) -> Html {
             };
             class.push("baton-group");
             html! {
-                <fieldset {class} aria-describedby={describedby.clone()}>
+                <fieldset key={spec.id.as_str()} {class} aria-describedby={describedby.clone()}>
                     <legend class="baton-label">{ &spec.label }{ mark }</legend>
                     { help }
-                    <ChoiceGroup
-                        spec={spec.clone()}
-                        {chosen}
-                        {invalid}
-                        {describedby}
-                        on_toggle={props.on_toggle.clone()}
-                        on_blur={props.on_blur.clone()}
-                    />
+                    { choice_group(ChoiceGroupProps {
+                        spec: spec.clone(),
+                        chosen,
+                        invalid,
+                        describedby,
+                        on_toggle: props.on_toggle.clone(),
+                        on_blur: props.on_blur.clone(),
+                    }) }
                     { error }
                 </fieldset>
             }
@@ -99,16 +102,16 @@ pub fn Field(props: &FieldProps) -> Html {
             let checked = matches!(props.value, Some(Value::Bool(true)));
             class.push("baton-check");
             html! {
-                <div {class}>
-                    <CheckInput
-                        spec={spec.clone()}
-                        {input_id}
-                        {checked}
-                        {invalid}
-                        {describedby}
-                        on_change={props.on_change.clone()}
-                        on_blur={props.on_blur.clone()}
-                    />
+                <div key={spec.id.as_str()} {class}>
+                    { check_input(CheckInputProps {
+                        spec: spec.clone(),
+                        input_id,
+                        checked,
+                        invalid,
+                        describedby,
+                        on_change: props.on_change.clone(),
+                        on_blur: props.on_blur.clone(),
+                    }) }
                     { help }
                     { error }
                 </div>
@@ -116,32 +119,28 @@ pub fn Field(props: &FieldProps) -> Html {
         }
         _ => {
             let control = if spec.kind == FieldKind::Select {
-                html! {
-                    <SelectInput
-                        spec={spec.clone()}
-                        input_id={input_id.clone()}
-                        value={text}
-                        {invalid}
-                        {describedby}
-                        on_change={props.on_change.clone()}
-                        on_blur={props.on_blur.clone()}
-                    />
-                }
+                select_input(SelectInputProps {
+                    spec: spec.clone(),
+                    input_id: input_id.clone(),
+                    value: text,
+                    invalid,
+                    describedby,
+                    on_change: props.on_change.clone(),
+                    on_blur: props.on_blur.clone(),
+                })
             } else {
-                html! {
-                    <TextInput
-                        spec={spec.clone()}
-                        input_id={input_id.clone()}
-                        value={text}
-                        {invalid}
-                        {describedby}
-                        on_change={props.on_change.clone()}
-                        on_blur={props.on_blur.clone()}
-                    />
-                }
+                text_input(TextInputProps {
+                    spec: spec.clone(),
+                    input_id: input_id.clone(),
+                    value: text,
+                    invalid,
+                    describedby,
+                    on_change: props.on_change.clone(),
+                    on_blur: props.on_blur.clone(),
+                })
             };
             html! {
-                <div {class}>
+                <div key={spec.id.as_str()} {class}>
                     <label class="baton-label" for={input_id}>{ &spec.label }{ mark }</label>
                     { help }
                     { control }

@@ -7,7 +7,6 @@ use yew::prelude::*;
 use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
-#[derive(Properties, PartialEq)]
 pub struct SelectInputProps {
     pub spec: Rc<FieldSpec>,
     pub input_id: AttrValue,
@@ -19,8 +18,10 @@ pub struct SelectInputProps {
 }
 
 /// One choice from a list.
-#[component]
-pub fn SelectInput(props: &SelectInputProps) -> Html {
+/// A function `Field` calls, not a component, like the other controls: each
+/// component type instantiates Yew's lifecycle code again (KBs of wasm), and
+/// the boundary saved no renders (its callback props are new on every render).
+pub fn select_input(props: SelectInputProps) -> Html {
     let spec = &props.spec;
     let onchange = {
         let id = spec.id.clone();

@@ -8,7 +8,6 @@ use yew::prelude::*;
 use crate::components::blur_handler;
 use crate::env::FieldSpec;
 
-#[derive(Properties, PartialEq)]
 pub struct TextInputProps {
     pub spec: Rc<FieldSpec>,
     pub input_id: AttrValue,
@@ -21,8 +20,10 @@ pub struct TextInputProps {
 
 /// Text, email, phone and number answers. Numbers stay text so the engine
 /// reads them as people type them ("1,000", full-width digits).
-#[component]
-pub fn TextInput(props: &TextInputProps) -> Html {
+/// A function `Field` calls, not a component, like the other controls: each
+/// component type instantiates Yew's lifecycle code again (KBs of wasm), and
+/// the boundary saved no renders (its callback props are new on every render).
+pub fn text_input(props: TextInputProps) -> Html {
     let spec = &props.spec;
     let (kind, inputmode, autocomplete) = match spec.kind {
         FieldKind::Email => ("email", None, Some("email")),

@@ -1,36 +1,40 @@
 use std::rc::Rc;
 
-use baton::Decision;
+use baton::Held;
+use baton::Preview;
 use yew::prelude::*;
 
 use crate::i18n::Ui;
 
-#[derive(Properties)]
 pub struct VerdictProps {
-    pub decision: Rc<Decision>,
+    pub decision: Rc<Preview>,
     pub ui: &'static Ui,
-}
-
-/// Every answer makes a new decision: comparing pointers is enough, and
-/// avoids shipping a deep comparison of decisions.
-impl PartialEq for VerdictProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.decision, &other.decision) && std::ptr::eq(self.ui, other.ui)
-    }
 }
 
 /// How many reasons the panel lists: the weightiest ones.
 const TOP: usize = 3;
 
-/// The live verdict, recomputed in the browser on every answer.
-#[component]
-pub fn Verdict(props: &VerdictProps) -> Html {
+/// The live verdict, recomputed in the browser on every answer. A function
+/// the form calls, not a component: each component type instantiates Yew's
+/// lifecycle code again (KBs of wasm); rendering it with the form costs a
+/// virtual DOM diff that changes nothing when the decision did not.
+pub fn verdict(props: VerdictProps) -> Html {
+    let props = &props;
     let d = &props.decision;
     let ui = props.ui;
-    let mut top: Vec<_> = d.reasons.iter().collect();
-    // Knock-outs first, then by weight; the sort is stable so ties keep playbook order.
-    top.sort_by_key(|r| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs())));
-    top.truncate(TOP);
+    // Knock-outs first, then by weight; ties keep playbook order. Each reason
+    // goes after those that rank as high, then only TOP are kept: a stable
+    // sort's first TOP, without linking a sort.
+    let rank = |r: &Held| (!r.knockout, std::cmp::Reverse(r.points.unsigned_abs()));
+    let mut top: Vec<&Held> = Vec::with_capacity(TOP + 1);
+    for r in &d.reasons {
+        let at = top
+            .iter()
+            .position(|t| rank(r) < rank(t))
+            .unwrap_or(top.len());
+        top.insert(at, r);
+        top.truncate(TOP);
+    }
     let mut class = classes!("baton-verdict");
     if d.qualified {
         class.push("baton-qualified");
