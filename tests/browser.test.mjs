@@ -112,6 +112,40 @@ describe("the demo page", () => {
   });
 });
 
+describe("a visitor whose connection drops", () => {
+  it("keeps the lead in the browser and delivers it, once, on the next page load", async () => {
+    const page = await browser.context.newPage();
+    // The edge cannot be reached for this page: every lead post fails in the network.
+    await page.route("**/v1/leads", (route) => route.abort("internetdisconnected"));
+    await page.goto(`${w.url}/`);
+    await fillAsVisitor(page);
+    await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
+    await submitButton(page).click();
+
+    // The visitor is told the truth: saved here, sent later.
+    const saved = page.getByText("Your request is saved in this browser", { exact: false }).first();
+    await saved.waitFor({ timeout: 10_000 });
+    const outbox = async (p) => JSON.parse((await p.evaluate(() => localStorage.getItem("baton:outbox"))) ?? "[]");
+    const [pending] = await outbox(page);
+    assert.ok(pending, "the lead waits in localStorage");
+    const stored = () => w.sql(`select id, idempotency_key from leads where submission = '${pending.body.replaceAll("'", "''")}'`);
+    assert.deepEqual(await stored(), [], "nothing reached the edge");
+    await page.close();
+
+    // Back online, the visitor opens another page of the site: the lead goes out.
+    const next = await browser.context.newPage();
+    await next.goto(`${w.url}/`);
+    const rows = await until("the saved lead to reach D1", async () => {
+      const r = await stored();
+      return r.length > 0 && r;
+    });
+    await until("the outbox to empty", async () => (await outbox(next)).length === 0);
+    assert.equal(rows.length, 1, "stored once");
+    assert.equal(rows[0].idempotency_key, pending.key, "sent with the key it was saved with");
+    await next.close();
+  });
+});
+
 describe("the widget embedded on another site", () => {
   let site;
   let siteOrigin;

@@ -95,6 +95,9 @@ async fn attempt(p: &Pending) -> Result<Reply, JsValue> {
     init.set_body(&JsValue::from_str(&p.body));
     let req = Request::new_with_str_and_init(&p.url, &init)?;
     req.headers().set("content-type", "application/json")?;
+    if let Some(k) = &p.key {
+        req.headers().set("idempotency-key", k)?;
+    }
     let resp: Response = JsFuture::from(window.fetch_with_request(&req))
         .await?
         .dyn_into()?;

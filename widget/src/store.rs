@@ -23,6 +23,31 @@ pub struct Pending {
     pub body: String,
     /// `Date.now()` when it was first tried.
     pub at: f64,
+    /// Sent as `Idempotency-Key` on every attempt: the edge stores a lead
+    /// once however often it is retried, from this tab or another one.
+    /// (None for leads an older widget saved.)
+    pub key: Option<String>,
+}
+
+/// A fresh idempotency key: 128 random bits in hex, from `crypto.getRandomValues`
+/// (unlike `randomUUID`, also there on plain-http pages).
+pub fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // No Web Crypto (very old browsers): still unique enough per visitor.
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    let mut key = String::with_capacity(32);
+    for b in bytes {
+        key.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        key.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    key
 }
 
 fn session() -> Option<Storage> {
@@ -59,6 +84,7 @@ pub fn outbox() -> Vec<Pending> {
                 url: text(&v, "url")?,
                 body: text(&v, "body")?,
                 at: get(&v, "at").as_f64()?,
+                key: text(&v, "key"),
             })
         })
         .filter(|p| now - p.at < MAX_AGE_MS)
@@ -77,6 +103,9 @@ fn save(list: &[Pending]) {
         let _ = Reflect::set(&o, &"url".into(), &p.url.as_str().into());
         let _ = Reflect::set(&o, &"body".into(), &p.body.as_str().into());
         let _ = Reflect::set(&o, &"at".into(), &p.at.into());
+        if let Some(k) = &p.key {
+            let _ = Reflect::set(&o, &"key".into(), &k.as_str().into());
+        }
         arr.push(&o);
     }
     if let Some(text) = JSON::stringify(&arr).ok().and_then(|s| s.as_string()) {

@@ -41,6 +41,8 @@ pub async fn submit(
         url,
         body,
         at: js_sys::Date::now(),
+        // One key per lead: a corrected resubmission after field errors is a new lead.
+        key: Some(store::new_key()),
     };
     let mut reply = post::send(&pending).await;
     if let Reply::Retry = reply {
