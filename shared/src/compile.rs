@@ -608,6 +608,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
+    let fields_by_id = crate::fields::by_id(&fields);
     Ok(Playbook {
         sla_minutes: raw.sla.minutes.clone(),
         escalate_to: raw.sla.escalate_to.clone(),
@@ -621,6 +622,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         teams,
         routes,
         email_field,
+        fields_by_id,
     })
 }
 
