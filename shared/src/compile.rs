@@ -919,7 +919,7 @@ fn leaf_test(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<
             Check::Domains(ds)
         }
     };
-    Some(Test { subject, op, check })
+    Some(Test::new(subject, op, check, ctx.fields))
 }
 
 /// Flags values a select field or the grade fact can never take.
