@@ -36,6 +36,9 @@ enum Fast {
     /// `contains_word`: a bit per first word of the phrases (see `word_bit`),
     /// so that most words of a text are passed over without comparing.
     Words(u64),
+    /// `in`/`not_in` on text: the `text_bits` of every listed value, so that
+    /// most texts not in the list are known to be so without a search.
+    Texts(u64),
 }
 
 /// What a test looks at.
@@ -205,6 +208,8 @@ impl Test {
                 .map(|(i, o)| test.holds(&Answer::Text(Text::option(o, i)), &mut Trace::default()))
                 .collect();
             test.fast = Fast::Options(verdicts);
+        } else if let (Check::Texts(vs), Op::In | Op::NotIn) = (&test.check, op) {
+            test.fast = Fast::Texts(vs.iter().fold(0, |m, v| m | text_bits(v.as_bytes())));
         }
         test
     }
@@ -214,10 +219,20 @@ impl Test {
         if matches!(answer, Answer::Missing) {
             return self.op == Op::Absent;
         }
-        if let (Fast::Options(verdicts), Answer::Text(t)) = (&self.fast, answer) {
-            if let Some(&v) = t.choice.and_then(|i| verdicts.get(usize::from(i))) {
-                return v;
+        match (&self.fast, answer) {
+            (Fast::Options(verdicts), Answer::Text(t)) => {
+                if let Some(&v) = t.choice.and_then(|i| verdicts.get(usize::from(i))) {
+                    return v;
+                }
             }
+            (Fast::Texts(listed), Answer::Text(t)) => {
+                let bits = text_bits(t.for_words().as_bytes());
+                if bits & listed != bits {
+                    // Not in the list.
+                    return self.op == Op::NotIn;
+                }
+            }
+            _ => {}
         }
         self.holds(answer, trace)
     }
@@ -435,6 +450,17 @@ fn word_bit(w: &str) -> u64 {
         .wrapping_mul(7)
         .wrapping_add(u32::from(first))
         & 63)
+}
+
+/// Two bits of a 64-bit filter for a text compared as its lowercase: from
+/// its length with its first and with its last byte, lowered. `s` is the
+/// lowercase, or ASCII text that lowers to it byte by byte (`Text::for_words`).
+fn text_bits(s: &[u8]) -> u64 {
+    let n = s.len() as u32;
+    let first = u32::from(s.first().map_or(0, u8::to_ascii_lowercase));
+    let last = u32::from(s.last().map_or(0, u8::to_ascii_lowercase));
+    1 << (n.wrapping_mul(7).wrapping_add(first) & 63)
+        | 1 << (n.wrapping_mul(5).wrapping_add(last.wrapping_mul(3)) & 63)
 }
 
 /// Whether the text's words contain one of the phrases (lowercase word lists)
