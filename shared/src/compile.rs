@@ -634,6 +634,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
+    let fields_by_id = crate::fields::by_id(&fields);
     Ok(Playbook {
         sla_minutes: raw.sla.minutes.clone(),
         escalate_to: raw.sla.escalate_to.clone(),
@@ -647,6 +648,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         teams,
         routes,
         email_field,
+        fields_by_id,
     })
 }
 
@@ -943,7 +945,7 @@ fn leaf_test(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<
             Check::Domains(ds)
         }
     };
-    Some(Test { subject, op, check })
+    Some(Test::new(subject, op, check, ctx.fields))
 }
 
 /// Sorts `v` and drops repeats. A heapsort: each type it is used with adds a

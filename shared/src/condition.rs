@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use crate::email;
 use crate::lead::{Answer, Lead, Text};
-use crate::raw::Op;
+use crate::playbook::Field;
+use crate::raw::{FieldKind, Op};
 use crate::text::{ascii_words, same_folded, words};
 
 #[derive(Debug, Clone)]
@@ -21,6 +22,23 @@ pub(crate) struct Test {
     pub subject: Subject,
     pub op: Op,
     pub check: Check,
+    /// A shortcut to the verdict, made from the above by `Test::new`.
+    fast: Fast,
+}
+
+/// What compile can settle about a test before any lead arrives.
+#[derive(Debug, Clone)]
+enum Fast {
+    /// Nothing: the general comparison.
+    None,
+    /// A test on a select: the verdict for each of its options, by index.
+    Options(Vec<bool>),
+    /// `contains_word`: a bit per first word of the phrases (see `word_bit`),
+    /// so that most words of a text are passed over without comparing.
+    Words(u64),
+    /// `in`/`not_in` on text: the `text_bits` of every listed value, so that
+    /// most texts not in the list are known to be so without a search.
+    Texts(u64),
 }
 
 /// What a test looks at.
@@ -163,11 +181,64 @@ impl Cond {
 }
 
 impl Test {
+    pub fn new(subject: Subject, op: Op, check: Check, fields: &[Field]) -> Self {
+        let mut test = Test {
+            subject,
+            op,
+            check,
+            fast: Fast::None,
+        };
+        let email_lists = matches!(op, Op::FreeEmail | Op::DisposableEmail | Op::BusinessEmail);
+        let select = match subject {
+            Subject::Field(i) => fields
+                .get(usize::from(i))
+                .filter(|f| f.kind == FieldKind::Select),
+            Subject::Fact(_) => None,
+        };
+        if let Check::Words(phrases) = &test.check {
+            let first = phrases.iter().filter_map(|p| p.first());
+            test.fast = Fast::Words(first.fold(0, |m, w| m | word_bit(w)));
+        } else if let Some(field) = select.filter(|_| !email_lists) {
+            // A select's answer is always one of its options, as its own text:
+            // the general comparison, made once per option.
+            let verdicts = field
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| test.holds(&Answer::Text(Text::option(o, i)), &mut Trace::default()))
+                .collect();
+            test.fast = Fast::Options(verdicts);
+        } else if let (Check::Texts(vs), Op::In | Op::NotIn) = (&test.check, op) {
+            test.fast = Fast::Texts(vs.iter().fold(0, |m, v| m | text_bits(v.as_bytes())));
+        }
+        test
+    }
+
     fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
         let answer = lead.subject(self.subject);
         if matches!(answer, Answer::Missing) {
             return self.op == Op::Absent;
         }
+        match (&self.fast, answer) {
+            (Fast::Options(verdicts), Answer::Text(t)) => {
+                if let Some(&v) = t.choice.and_then(|i| verdicts.get(usize::from(i))) {
+                    return v;
+                }
+            }
+            (Fast::Texts(listed), Answer::Text(t)) => {
+                let bits = text_bits(t.for_words().as_bytes());
+                if bits & listed != bits {
+                    // Not in the list.
+                    return self.op == Op::NotIn;
+                }
+            }
+            _ => {}
+        }
+        self.holds(answer, trace)
+    }
+
+    /// The verdict on an answer that is not missing.
+    fn holds(&self, answer: &Answer, trace: &mut Trace) -> bool {
         match (&self.check, self.op, answer) {
             (_, Op::Present, _) => true,
             (_, Op::Absent, _) => false,
@@ -190,7 +261,13 @@ impl Test {
             (Check::Int(v), Op::AtMost, Answer::Int(i)) => i <= v,
             (Check::Int(v), Op::GreaterThan, Answer::Int(i)) => i > v,
             (Check::Int(v), Op::LessThan, Answer::Int(i)) => i < v,
-            (Check::Words(phrases), Op::ContainsWord, Answer::Text(t)) => has_phrase(t, phrases),
+            (Check::Words(phrases), Op::ContainsWord, Answer::Text(t)) => {
+                let first = match self.fast {
+                    Fast::Words(bits) => bits,
+                    _ => u64::MAX,
+                };
+                has_phrase(t, phrases, first)
+            }
             (Check::Domains(ds), Op::DomainMatches, Answer::Text(t)) => {
                 domain_of(self.subject, &t.lower()).is_some_and(|d| domain_matches(d, ds))
             }
@@ -286,7 +363,9 @@ impl Test {
             Check::Words(ps) => {
                 // Name the word that matched: sales reads "contains \"head\"", not a list.
                 let hit = match answer {
-                    Answer::Text(t) => ps.iter().find(|p| has_phrase(t, std::slice::from_ref(p))),
+                    Answer::Text(t) => ps
+                        .iter()
+                        .find(|p| has_phrase(t, std::slice::from_ref(p), u64::MAX)),
                     _ => None,
                 };
                 match hit {
@@ -362,19 +441,46 @@ pub(crate) fn domain_matches(domain: &str, domains: &[String]) -> bool {
     })
 }
 
+/// A word's bit in a 64-bit filter: from its length and its first byte
+/// lowered, so a word and a phrase word that match ignoring ASCII case have
+/// the same bit, and a word whose bit is not set starts no phrase.
+fn word_bit(w: &str) -> u64 {
+    let first = w.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    1 << ((w.len() as u32)
+        .wrapping_mul(7)
+        .wrapping_add(u32::from(first))
+        & 63)
+}
+
+/// Two bits of a 64-bit filter for a text compared as its lowercase: from
+/// its length with its first and with its last byte, lowered. `s` is the
+/// lowercase, or ASCII text that lowers to it byte by byte (`Text::for_words`).
+fn text_bits(s: &[u8]) -> u64 {
+    let n = s.len() as u32;
+    let first = u32::from(s.first().map_or(0, u8::to_ascii_lowercase));
+    let last = u32::from(s.last().map_or(0, u8::to_ascii_lowercase));
+    1 << (n.wrapping_mul(7).wrapping_add(first) & 63)
+        | 1 << (n.wrapping_mul(5).wrapping_add(last.wrapping_mul(3)) & 63)
+}
+
 /// Whether the text's words contain one of the phrases (lowercase word lists)
-/// as consecutive whole words. Allocates nothing: scoring runs it per lead.
-fn has_phrase(text: &Text, phrases: &[Vec<String>]) -> bool {
+/// as consecutive whole words; `first` has the `word_bit` of every phrase's
+/// first word (or more bits). Allocates nothing: scoring runs it per lead.
+fn has_phrase(text: &Text, phrases: &[Vec<String>], first: u64) -> bool {
     let s = text.for_words();
     if s.is_ascii() {
-        phrase_in(ascii_words(s), phrases)
+        phrase_in(ascii_words(s), phrases, first)
     } else {
-        phrase_in(words(s), phrases)
+        phrase_in(words(s), phrases, first)
     }
 }
 
 /// One pass over the words: at each word, whether a phrase starts there.
-fn phrase_in<'t>(mut at: impl Iterator<Item = &'t str> + Clone, phrases: &[Vec<String>]) -> bool {
+fn phrase_in<'t>(
+    mut at: impl Iterator<Item = &'t str> + Clone,
+    phrases: &[Vec<String>],
+    first: u64,
+) -> bool {
     // Phrase words are lowercase, and so are the words of a non-ASCII text's
     // lowercase; an ASCII text's words match them ignoring ASCII case.
     let same = |a: &str, b: &String| same_folded(a.as_bytes(), b.as_bytes());
@@ -383,6 +489,10 @@ fn phrase_in<'t>(mut at: impl Iterator<Item = &'t str> + Clone, phrases: &[Vec<S
         let Some(word) = rest.next() else {
             return false;
         };
+        if first & word_bit(word) == 0 {
+            at = rest;
+            continue;
+        }
         let hit = phrases.iter().any(|p| match p.split_first() {
             Some((first, more)) => {
                 same(word, first) && {

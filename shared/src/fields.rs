@@ -2,13 +2,14 @@
 //! field errors (values, never panics), one per field at most.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 use crate::email;
 use crate::lead::{Answer, Text};
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
-use crate::text::{fold_width, same_bytes, split_at_last_at};
+use crate::text::{byte_order, fold_width, same_bytes, split_at_last_at};
 use crate::wire::{FieldError, FieldErrorCode, Submission, Value};
 
 /// A field that failed validation: its index in the playbook and why.
@@ -22,98 +23,61 @@ pub(crate) fn validate<'a>(
     submission: &'a Submission,
 ) -> (Vec<Answer<'a>>, Vec<Invalid>) {
     let mut answers = Vec::with_capacity(playbook.fields.len());
+    answers.resize_with(playbook.fields.len(), || Answer::Missing);
     let mut invalid = Vec::new();
-    let given = Given::new(submission);
-    for (i, field) in playbook.fields.iter().enumerate() {
-        let (value, text) = given.get(&field.id);
-        match check(field, value, text) {
-            Ok(a) => answers.push(a),
+    // The submission's ids are sorted, and so are the fields taken in
+    // `fields_by_id` order: one merge finds every answer, where a lookup per
+    // field would compare strings all over again.
+    let ids = submission.fields.keys().as_slice();
+    let values = submission.fields.values().as_slice();
+    let mut at = 0;
+    for &i in &playbook.fields_by_id {
+        let (Some(field), Some(slot)) = (playbook.fields.get(i), answers.get_mut(i)) else {
+            continue;
+        };
+        let id = field.id.as_bytes();
+        let mut value = &NULL;
+        while let (Some(k), Some(v)) = (ids.get(at), values.get(at)) {
+            match byte_order(k.as_bytes(), id) {
+                Ordering::Less => at += 1,
+                // Not moved past a match: ids are unique, but the merge need not rely on it.
+                Ordering::Equal => {
+                    value = v;
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        match check(field, value, trimmed(value)) {
+            // The slot holds `Missing`, which owns nothing: forgetting it
+            // saves a call to the drop glue of `Answer` per field.
+            Ok(a) => std::mem::forget(std::mem::replace(slot, a)),
+            // An invalid answer counts as no answer for scoring (the slot stays
+            // `Missing`), so the widget can still show a verdict while the visitor types.
+            // Errors are listed in playbook order.
             Err(code) => {
-                invalid.push((i, code));
-                // An invalid answer counts as no answer for scoring, so the
-                // widget can still show a verdict while the visitor types.
-                answers.push(Answer::Missing);
+                let at = invalid.partition_point(|&(j, _)| j < i);
+                invalid.insert(at, (i, code));
             }
         }
     }
     (answers, invalid)
 }
 
+/// The indexes of `fields` in the byte order of their ids. An insertion
+/// sort: forms are short, and `sort_by` would ship its own copy of the
+/// standard sort (about 12 KB of wasm) to the widget for this one list.
+pub(crate) fn by_id(fields: &[Field]) -> Vec<usize> {
+    let id = |i: usize| fields.get(i).map_or("", |f| f.id.as_str());
+    let mut order: Vec<usize> = Vec::with_capacity(fields.len());
+    for i in 0..fields.len() {
+        let at = order.partition_point(|&j| id(j) <= id(i));
+        order.insert(at, i);
+    }
+    order
+}
+
 static NULL: Value = Value::Null;
-
-/// Submissions up to this many answers are scanned; longer ones use the map.
-const SCAN: usize = 64;
-
-/// The submission's answers by field id. A map lookup per field costs
-/// a string comparison per node it passes; a scan over ids reduced to
-/// integers costs far less per lead, and is exact (see `key`).
-///
-/// Text answers are trimmed here, in one pass over the submission before any
-/// field is checked: reading every answer's text up front lets the memory
-/// loads of a lead that is not in cache overlap instead of queueing.
-struct Given<'a> {
-    /// Every answer, in the map's order; empty past `SCAN` answers.
-    entries: Vec<Entry<'a>>,
-    map: &'a crate::map::SortedMap<Value>,
-}
-
-struct Entry<'a> {
-    key: u128,
-    id: &'a str,
-    value: &'a Value,
-    /// `value` trimmed when it is text, else `""`.
-    text: &'a str,
-}
-
-/// An id's length and first eight bytes as one integer: ids of up to eight
-/// bytes are equal exactly when their keys are; longer ones also compare the rest.
-fn key(id: &str) -> u128 {
-    let b = id.as_bytes();
-    let mut first = [0u8; 8];
-    match b.first_chunk::<8>() {
-        Some(c) => first = *c,
-        None => {
-            for (d, s) in first.iter_mut().zip(b) {
-                *d = *s;
-            }
-        }
-    }
-    (b.len() as u128) << 64 | u128::from(u64::from_le_bytes(first))
-}
-
-impl<'a> Given<'a> {
-    fn new(submission: &'a Submission) -> Self {
-        let map = &submission.fields;
-        let mut entries = Vec::new();
-        if map.len() <= SCAN {
-            entries.reserve_exact(map.len());
-            for (id, value) in map {
-                entries.push(Entry {
-                    key: key(id),
-                    id,
-                    value,
-                    text: trimmed(value),
-                });
-            }
-        }
-        Given { entries, map }
-    }
-
-    /// The answer to field `id` (or null) and its text, trimmed.
-    fn get(&self, id: &str) -> (&'a Value, &'a str) {
-        if self.map.len() > SCAN {
-            let value = self.map.get(id).unwrap_or(&NULL);
-            return (value, trimmed(value));
-        }
-        let k = key(id);
-        for e in &self.entries {
-            if e.key == k && (id.len() <= 8 || same_bytes(e.id.as_bytes(), id.as_bytes())) {
-                return (e.value, e.text);
-            }
-        }
-        (&NULL, "")
-    }
-}
 
 /// The field errors of `validate`, in the visitor's language.
 pub(crate) fn errors(playbook: &Playbook, invalid: &[Invalid], lang: &str) -> Vec<FieldError> {
@@ -202,7 +166,10 @@ fn check<'a>(
         },
         FieldKind::Select => match text_of(value)? {
             None => None,
-            Some(s) => Some(Answer::Text(Text::new(option(field, &s)?))),
+            Some(s) => {
+                let (index, o) = option(field, &s)?;
+                Some(Answer::Text(Text::option(o, index)))
+            }
         },
         FieldKind::Multiselect => {
             let items: Vec<&Value> = match value {
@@ -213,7 +180,7 @@ fn check<'a>(
             let mut chosen: Vec<&str> = Vec::new();
             for item in items {
                 if let Some(s) = text_in(item, trimmed(item))? {
-                    let o = option(field, &s)?;
+                    let (_, o) = option(field, &s)?;
                     if !chosen.contains(&o) {
                         chosen.push(o);
                     }
@@ -414,21 +381,23 @@ fn plain_address_domain(s: &str) -> Option<Cow<'_, str>> {
     Some(crate::text::ascii_lower(domain))
 }
 
-/// The option's canonical value; API clients may differ in letter case.
-fn option<'a>(field: &'a Field, s: &str) -> Result<&'a str, FieldErrorCode> {
-    // Same length and first byte before comparing: most options differ there.
-    let exact = |o: &&String| {
-        o.len() == s.len() && o.as_bytes().first() == s.as_bytes().first() && o.as_str() == s
-    };
-    if let Some(o) = field.options.iter().find(exact) {
-        return Ok(o);
+/// The option's index and canonical value; API clients may differ in letter case.
+fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorCode> {
+    let exact = field
+        .options
+        .iter()
+        .enumerate()
+        .find(|(_, o)| same_bytes(o.as_bytes(), s.as_bytes()));
+    if let Some((i, o)) = exact {
+        return Ok((i, o));
     }
     let s = s.to_lowercase();
     field
         .options
         .iter()
-        .find(|o| o.to_lowercase() == s)
-        .map(String::as_str)
+        .enumerate()
+        .find(|(_, o)| o.to_lowercase() == s)
+        .map(|(i, o)| (i, o.as_str()))
         .ok_or(FieldErrorCode::UnknownOption)
 }
 

@@ -21,10 +21,15 @@ use crate::wire::Context;
 pub(crate) struct Text<'a> {
     pub raw: Cow<'a, str>,
     fold: Fold,
+    /// For a select's answer, the index of its option: tests on selects
+    /// hold a verdict per option, made at compile time.
+    pub choice: Option<u16>,
 }
 
-/// How a text's lowercase is had.
+/// How a text's lowercase is had. (`repr(u8)`: a plain tag is quicker to
+/// test than a niche in the `String`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[repr(u8)]
 enum Fold {
     /// ASCII without capitals: the text is its own lowercase.
     Plain,
@@ -50,7 +55,19 @@ impl<'a> Text<'a> {
         } else {
             Fold::Plain
         };
-        Text { raw, fold }
+        Text {
+            raw,
+            fold,
+            choice: None,
+        }
+    }
+
+    /// Option `index` of a select, `raw` its value.
+    pub fn option(raw: &'a str, index: usize) -> Self {
+        Text {
+            choice: u16::try_from(index).ok(),
+            ..Text::new(raw)
+        }
     }
 
     /// Text that is its own lowercase already (a domain cut from a lowercased address).
@@ -63,6 +80,7 @@ impl<'a> Text<'a> {
         Text {
             raw: Cow::Owned(s),
             fold,
+            choice: None,
         }
     }
 
@@ -136,8 +154,10 @@ impl<'a> Text<'a> {
     }
 }
 
-/// One normalized answer.
+/// One normalized answer. (`repr(u8)`: every test reads the kind of its
+/// answer first, and a plain tag is quicker to read than a niche.)
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Answer<'a> {
     Missing,
     Text(Text<'a>),
@@ -186,6 +206,7 @@ fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
     Some(Text {
         raw,
         fold: Fold::Plain,
+        choice: None,
     })
 }
 

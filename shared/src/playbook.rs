@@ -24,6 +24,9 @@ pub struct Playbook {
     pub(crate) escalate_to: Option<String>,
     /// Index of the first email field: the source of the `email_domain` fact.
     pub(crate) email_field: Option<u16>,
+    /// Indexes of `fields` in the byte order of their ids, the order of a
+    /// submission's answers: validation merges the two.
+    pub(crate) fields_by_id: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
