@@ -217,18 +217,26 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         // Stored above with status `invalid`; the visitor gets the list to fix.
         return Err(AppError::InvalidFields(decision.field_errors));
     }
+    taken(&id, &decision, agreement, rep, false)
+}
+
+/// The 201 answer for a lead, fresh or `replayed`.
+fn taken(
+    lead_id: &str,
+    decision: &Decision,
+    agreement: Agreement,
+    rep: Option<&Candidate>,
+    replayed: bool,
+) -> std::result::Result<Taken, AppError> {
     let accepted = Accepted {
-        lead_id: &id,
-        decision: &decision,
+        lead_id,
+        decision,
         agreement,
         assigned_rep: rep.map(assigned),
     };
     let body = serde_json::to_value(&accepted)
         .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))?;
-    Ok(Taken {
-        body,
-        replayed: false,
-    })
+    Ok(Taken { body, replayed })
 }
 
 /// The answer a lead stored under the same key got, if this is the same lead.
@@ -245,18 +253,7 @@ fn replay(prior: store::Prior, raw: &[u8]) -> std::result::Result<Taken, AppErro
         let route = decision.route.as_ref()?;
         route.candidates.iter().find(|c| c.rep == id)
     });
-    let accepted = Accepted {
-        lead_id: &prior.id,
-        decision: &decision,
-        agreement: prior.agreement,
-        assigned_rep: rep.map(assigned),
-    };
-    let body = serde_json::to_value(&accepted)
-        .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))?;
-    Ok(Taken {
-        body,
-        replayed: true,
-    })
+    taken(&prior.id, &decision, prior.agreement, rep, true)
 }
 
 fn assigned(c: &Candidate) -> AssignedRep<'_> {
