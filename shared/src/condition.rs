@@ -204,8 +204,11 @@ impl Test {
             let verdicts = field
                 .options
                 .iter()
+                .zip(&field.option_folds)
                 .enumerate()
-                .map(|(i, o)| test.holds(&Answer::Text(Text::option(o, i)), &mut Trace::default()))
+                .map(|(i, (o, f))| {
+                    test.holds(&Answer::Text(Text::option(o, f, i)), &mut Trace::default())
+                })
                 .collect();
             test.fast = Fast::Options(verdicts);
         } else if let (Check::Texts(vs), Op::In | Op::NotIn) = (&test.check, op) {

@@ -20,7 +20,7 @@ use crate::wire::Context;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text<'a> {
     pub raw: Cow<'a, str>,
-    fold: Fold,
+    fold: Fold<'a>,
     /// For a select's answer, the index of its option: tests on selects
     /// hold a verdict per option, made at compile time.
     pub choice: Option<u16>,
@@ -30,31 +30,40 @@ pub(crate) struct Text<'a> {
 /// test than a niche in the `String`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[repr(u8)]
-enum Fold {
+pub(crate) enum Fold<'a> {
     /// ASCII without capitals: the text is its own lowercase.
     Plain,
     /// ASCII with capitals: compared ignoring ASCII case.
     Ascii,
-    /// Not ASCII: the lowercase, made once.
-    Other(String),
+    /// Not ASCII: the lowercase, made once (or borrowed from the playbook,
+    /// for an option).
+    Other(Cow<'a, str>),
+}
+
+impl Fold<'static> {
+    /// How `s` is lowered; compile keeps one per select option, so that an
+    /// answer naming an option is not scanned again per lead.
+    pub fn of(s: &str) -> Self {
+        // One pass over the bytes: any non-ASCII byte, any capital.
+        let (mut high, mut upper) = (false, false);
+        for b in s.bytes() {
+            high |= !b.is_ascii();
+            upper |= b.is_ascii_uppercase();
+        }
+        if high {
+            Fold::Other(Cow::Owned(lower(s)))
+        } else if upper {
+            Fold::Ascii
+        } else {
+            Fold::Plain
+        }
+    }
 }
 
 impl<'a> Text<'a> {
     pub fn new(raw: impl Into<Cow<'a, str>>) -> Self {
         let raw = raw.into();
-        // One pass over the bytes: any non-ASCII byte, any capital.
-        let (mut high, mut upper) = (false, false);
-        for b in raw.bytes() {
-            high |= !b.is_ascii();
-            upper |= b.is_ascii_uppercase();
-        }
-        let fold = if high {
-            Fold::Other(lower(&raw))
-        } else if upper {
-            Fold::Ascii
-        } else {
-            Fold::Plain
-        };
+        let fold = Fold::of(&raw);
         Text {
             raw,
             fold,
@@ -62,11 +71,26 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Option `index` of a select, `raw` its value.
-    pub fn option(raw: &'a str, index: usize) -> Self {
+    /// ASCII text whose capitals, if any, are known (`upper`): no scan.
+    pub fn ascii(raw: Cow<'a, str>, upper: bool) -> Self {
         Text {
+            raw,
+            fold: if upper { Fold::Ascii } else { Fold::Plain },
+            choice: None,
+        }
+    }
+
+    /// Option `index` of a select, `raw` its value and `fold` its
+    /// `Fold::of`, both kept by the playbook.
+    pub fn option(raw: &'a str, fold: &'a Fold<'static>, index: usize) -> Self {
+        Text {
+            raw: Cow::Borrowed(raw),
+            fold: match fold {
+                Fold::Plain => Fold::Plain,
+                Fold::Ascii => Fold::Ascii,
+                Fold::Other(f) => Fold::Other(Cow::Borrowed(f)),
+            },
             choice: u16::try_from(index).ok(),
-            ..Text::new(raw)
         }
     }
 
@@ -75,7 +99,7 @@ impl<'a> Text<'a> {
         let fold = if s.is_ascii() {
             Fold::Plain
         } else {
-            Fold::Other(s.clone())
+            Fold::Other(Cow::Owned(s.clone()))
         };
         Text {
             raw: Cow::Owned(s),
@@ -98,7 +122,7 @@ impl<'a> Text<'a> {
         match &self.fold {
             Fold::Plain => same_bytes(self.raw.as_bytes(), v.as_bytes()),
             Fold::Ascii => same_folded(self.raw.as_bytes(), v.as_bytes()),
-            Fold::Other(f) => f == v,
+            Fold::Other(f) => **f == *v,
         }
     }
 
@@ -200,6 +224,8 @@ fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
     // ASCII: lowering does not move the `@`, and validation has normalized the
     // domain already, so it is usually borrowed as it stands.
     let raw = match &email.raw {
+        // No capitals anywhere: nothing to lower.
+        Cow::Borrowed(s) if email.fold == Fold::Plain => Cow::Borrowed(split_at_last_at(s)?.1),
         Cow::Borrowed(s) => ascii_lower(split_at_last_at(s)?.1),
         Cow::Owned(s) => Cow::Owned(ascii_lower(split_at_last_at(s)?.1).into_owned()),
     };

@@ -5,6 +5,7 @@
 //! never has to check anything again.
 
 use crate::condition::Cond;
+use crate::lead::Fold;
 use crate::map::SortedMap;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
 
@@ -36,6 +37,11 @@ pub struct Field {
     pub required: bool,
     pub label: Localized,
     pub options: Vec<String>,
+    /// `Fold::of` each option: an answer naming one is not scanned again.
+    pub(crate) option_folds: Vec<Fold<'static>>,
+    /// `fields::option_slots`: finds an option typed as listed without
+    /// comparing it with every option.
+    pub(crate) option_slots: Vec<u16>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub max_length: u32,
