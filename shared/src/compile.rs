@@ -4,6 +4,8 @@
 use serde_json::Value as Json;
 
 use crate::condition::{Check, Cond, Fact, Subject, Test};
+#[cfg(feature = "bulk")]
+use crate::flat::Programs;
 use crate::lead::Fold;
 use crate::map::SortedMap;
 use crate::playbook::{Field, Grade, Playbook, Rep, Route, Rule, Target, Team};
@@ -646,6 +648,8 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         version,
         provisional,
         fields,
+        #[cfg(feature = "bulk")]
+        programs: Programs::new(rules.iter().map(|r| &r.when)),
         rules,
         grades,
         reps,

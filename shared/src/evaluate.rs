@@ -2,6 +2,8 @@
 
 use crate::condition::Trace;
 use crate::fields;
+#[cfg(feature = "bulk")]
+use crate::flat::Memo;
 use crate::lead::{Answer, Lead, Text};
 use crate::playbook::Playbook;
 use crate::route;
@@ -111,8 +113,17 @@ impl Playbook {
         // Sized once: growing it rule by rule would allocate several times per lead.
         let mut fired = Vec::with_capacity(self.rules.len());
         let mut knockout = None;
+        #[cfg(feature = "bulk")]
+        let mut memo = Memo::default();
         for (i, rule) in self.rules.iter().enumerate() {
-            if rule.when.eval(lead, &mut trace) {
+            #[cfg(feature = "bulk")]
+            let holds = self
+                .programs
+                .holds(i, lead, &mut trace, &mut memo)
+                .unwrap_or_else(|| rule.when.eval(lead, &mut trace));
+            #[cfg(not(feature = "bulk"))]
+            let holds = rule.when.eval(lead, &mut trace);
+            if holds {
                 total += i64::from(rule.points);
                 fired.push(i);
                 if rule.knockout && knockout.is_none() {

@@ -168,6 +168,15 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The text when it is ASCII (its fold says so without a scan).
+    #[cfg(feature = "bulk")]
+    pub fn as_ascii(&self) -> Option<&str> {
+        match self.fold {
+            Fold::Plain | Fold::Ascii => Some(&self.raw),
+            Fold::Other(_) => None,
+        }
+    }
+
     /// The text rules split into words: ASCII text splits the same before and
     /// after lowering, and its words are compared ignoring ASCII case.
     pub fn for_words(&self) -> &str {

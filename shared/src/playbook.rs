@@ -5,6 +5,8 @@
 //! never has to check anything again.
 
 use crate::condition::Cond;
+#[cfg(feature = "bulk")]
+use crate::flat::Programs;
 use crate::lead::Fold;
 use crate::map::SortedMap;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
@@ -17,6 +19,9 @@ pub struct Playbook {
     pub(crate) provisional: bool,
     pub(crate) fields: Vec<Field>,
     pub(crate) rules: Vec<Rule>,
+    /// The rules' conditions flattened, what scoring runs.
+    #[cfg(feature = "bulk")]
+    pub(crate) programs: Programs,
     pub(crate) grades: Vec<Grade>,
     pub(crate) reps: Vec<Rep>,
     pub(crate) teams: Vec<Team>,
