@@ -38,16 +38,19 @@ pub(crate) fn validate<'a>(
         let id = field.id.as_bytes();
         let mut value = &NULL;
         while let (Some(k), Some(v)) = (ids.get(at), values.get(at)) {
-            // Nearly every submission answers every field: equal is checked first, and cheaply.
+            // Nearly every submission answers every field: equal is checked
+            // first, and cheaply. Past a match the merge moves on: the keys of
+            // a map are unique, and so are field ids (compile checks them).
             if same_bytes(k.as_bytes(), id) {
                 value = v;
+                at += 1;
                 break;
             }
             match byte_order(k.as_bytes(), id) {
                 Ordering::Less => at += 1,
-                // Not moved past a match: ids are unique, but the merge need not rely on it.
                 Ordering::Equal => {
                     value = v;
+                    at += 1;
                     break;
                 }
                 Ordering::Greater => break,
