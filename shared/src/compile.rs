@@ -299,6 +299,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             required: f.required,
             label: f.label.clone(),
             option_folds: options.iter().map(|o| Fold::of(o)).collect(),
+            #[cfg(feature = "bulk")]
             option_slots: crate::fields::option_slots(&options),
             options,
             min: f.min,

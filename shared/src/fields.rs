@@ -408,6 +408,7 @@ fn plain_address(s: &str) -> Option<PlainAddress> {
 
 /// A hash of an option's value from its length and three of its bytes: the
 /// options of one field nearly always differ in these.
+#[cfg(feature = "bulk")]
 #[inline(always)]
 fn option_hash(s: &[u8]) -> usize {
     let byte = |i: usize| u32::from(s.get(i).copied().unwrap_or(0));
@@ -419,6 +420,7 @@ fn option_hash(s: &[u8]) -> usize {
 /// two of slots, at least twice as many as options, each 0 (empty) or an
 /// option's index + 1, at its `option_hash` or the first empty slot after it.
 /// No table (empty) past what `u16` indexes can hold: `option` scans instead.
+#[cfg(feature = "bulk")]
 pub(crate) fn option_slots(options: &[String]) -> Vec<u16> {
     if options.is_empty() || options.len() > 0x7fff {
         return Vec::new();
@@ -445,28 +447,45 @@ pub(crate) fn option_slots(options: &[String]) -> Vec<u16> {
     slots
 }
 
-/// The option's index and canonical value; API clients may differ in letter case.
-fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorCode> {
-    // Typed as listed (nearly always): the slot its hash names, or the next ones.
+/// The option typed exactly as listed (nearly always): the slot its hash
+/// names, or the next ones.
+#[cfg(feature = "bulk")]
+fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
     let slots = &field.option_slots;
+    if slots.is_empty() {
+        return scan_options(field, s);
+    }
     let mask = slots.len().wrapping_sub(1);
     let mut at = option_hash(s.as_bytes());
     while let Some(&slot) = slots.get(at & mask) {
-        let Some(i) = usize::from(slot).checked_sub(1) else {
-            break;
-        };
+        let i = usize::from(slot).checked_sub(1)?;
         if let Some(o) = field.options.get(i) {
             if same_bytes(o.as_bytes(), s.as_bytes()) {
-                return Ok((i, o));
+                return Some((i, o));
             }
         }
         at = (at & mask) + 1;
     }
-    if slots.is_empty() {
-        let mut options = field.options.iter().enumerate();
-        if let Some((i, o)) = options.find(|(_, o)| same_bytes(o.as_bytes(), s.as_bytes())) {
-            return Ok((i, o));
-        }
+    None
+}
+
+/// The widget's build looks at one answer per keystroke: a scan, and no
+/// table in its wasm.
+#[cfg(not(feature = "bulk"))]
+fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+    scan_options(field, s)
+}
+
+fn scan_options<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+    let mut options = field.options.iter().enumerate();
+    let (i, o) = options.find(|(_, o)| same_bytes(o.as_bytes(), s.as_bytes()))?;
+    Some((i, o))
+}
+
+/// The option's index and canonical value; API clients may differ in letter case.
+fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorCode> {
+    if let Some(exact) = exact_option(field, s) {
+        return Ok(exact);
     }
     let s = s.to_lowercase();
     field
@@ -498,6 +517,7 @@ mod tests {
         out
     }
 
+    #[cfg(feature = "bulk")]
     #[test]
     fn every_option_is_found_at_its_first_index() {
         let mut options: Vec<String> = (0..40).map(|i| format!("o{i}")).collect();

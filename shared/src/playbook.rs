@@ -46,6 +46,7 @@ pub struct Field {
     pub(crate) option_folds: Vec<Fold<'static>>,
     /// `fields::option_slots`: finds an option typed as listed without
     /// comparing it with every option.
+    #[cfg(feature = "bulk")]
     pub(crate) option_slots: Vec<u16>,
     pub min: Option<i64>,
     pub max: Option<i64>,
