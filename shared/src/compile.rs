@@ -4,6 +4,9 @@
 use serde_json::Value as Json;
 
 use crate::condition::{Check, Cond, Fact, Subject, Test};
+#[cfg(feature = "bulk")]
+use crate::flat::Programs;
+use crate::lead::Fold;
 use crate::map::SortedMap;
 use crate::playbook::{Field, Grade, Playbook, Rep, Route, Rule, Target, Team};
 use crate::problem::{Problem, Problems, Report};
@@ -289,12 +292,16 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
                 );
             }
         }
+        let options: Vec<String> = f.options.iter().map(|o| o.value.clone()).collect();
         fields.push(Field {
             id: f.id.clone(),
             kind: f.kind,
             required: f.required,
             label: f.label.clone(),
-            options: f.options.iter().map(|o| o.value.clone()).collect(),
+            option_folds: options.iter().map(|o| Fold::of(o)).collect(),
+            #[cfg(feature = "bulk")]
+            option_slots: crate::fields::option_slots(&options),
+            options,
             min: f.min,
             max: f.max,
             max_length: f.max_length.unwrap_or(if f.kind == FieldKind::Hidden {
@@ -642,6 +649,8 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         version,
         provisional,
         fields,
+        #[cfg(feature = "bulk")]
+        programs: Programs::new(rules.iter().map(|r| &r.when)),
         rules,
         grades,
         reps,

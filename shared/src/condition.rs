@@ -93,7 +93,7 @@ impl Fact {
 }
 
 /// The operand of a test, already in the form evaluation compares against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Check {
     /// Lowercased text (for `equals`/`not_equals` on text and lists).
     Text(String),
@@ -204,8 +204,11 @@ impl Test {
             let verdicts = field
                 .options
                 .iter()
+                .zip(&field.option_folds)
                 .enumerate()
-                .map(|(i, o)| test.holds(&Answer::Text(Text::option(o, i)), &mut Trace::default()))
+                .map(|(i, (o, f))| {
+                    test.holds(&Answer::Text(Text::option(o, f, i)), &mut Trace::default())
+                })
                 .collect();
             test.fast = Fast::Options(verdicts);
         } else if let (Check::Texts(vs), Op::In | Op::NotIn) = (&test.check, op) {
@@ -214,7 +217,28 @@ impl Test {
         test
     }
 
-    fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
+    /// The verdict of `contains_word` on a text's words (`ascii_words`, or
+    /// `words` of its lowercase); `None` for any other test.
+    #[cfg(feature = "bulk")]
+    pub fn phrase_in<'t>(&self, words: impl Iterator<Item = &'t str> + Clone) -> Option<bool> {
+        match (&self.check, self.op, &self.fast) {
+            (Check::Words(phrases), Op::ContainsWord, Fast::Words(first)) => {
+                Some(phrase_in(words, phrases, *first))
+            }
+            _ => None,
+        }
+    }
+
+    /// A select's verdict per option, when compile settled them.
+    #[cfg(feature = "bulk")]
+    pub fn option_verdicts(&self) -> Option<&[bool]> {
+        match &self.fast {
+            Fast::Options(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
         let answer = lead.subject(self.subject);
         if matches!(answer, Answer::Missing) {
             return self.op == Op::Absent;

@@ -2,6 +2,8 @@
 
 use crate::condition::Trace;
 use crate::fields;
+#[cfg(feature = "bulk")]
+use crate::flat::Memo;
 use crate::lead::{Answer, Lead, Text};
 use crate::playbook::Playbook;
 use crate::route;
@@ -17,9 +19,56 @@ pub struct Score {
     /// Index of the first knock-out rule that held.
     pub(crate) knockout: Option<usize>,
     /// Indexes of the rules that held, in playbook order.
-    pub(crate) fired: Vec<usize>,
+    pub(crate) fired: Fired,
     pub(crate) deferred_lists: bool,
 }
+
+/// The rules that held: bits for the first 64 rules (no allocation per
+/// lead), a list beyond. Prints (`Debug`) and compares as the list of
+/// their indexes, in playbook order.
+#[derive(Clone)]
+pub(crate) struct Fired {
+    bits: u64,
+    more: Vec<usize>,
+}
+
+impl Fired {
+    fn new() -> Self {
+        Fired {
+            bits: 0,
+            more: Vec::new(),
+        }
+    }
+
+    /// Adds rule `i`; call in playbook order.
+    fn push(&mut self, i: usize) {
+        match u32::try_from(i).ok().filter(|&i| i < 64) {
+            Some(i) => self.bits |= 1 << i,
+            None => self.more.push(i),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let bits = self.bits;
+        (0..64)
+            .filter(move |&i| bits >> i & 1 == 1)
+            .chain(self.more.iter().copied())
+    }
+}
+
+impl std::fmt::Debug for Fired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Fired {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits && self.more == other.more
+    }
+}
+
+impl Eq for Fired {}
 
 impl Playbook {
     /// Validates, scores, grades and routes one submission. Never panics.
@@ -39,7 +88,7 @@ impl Playbook {
         let reasons = s
             .fired
             .iter()
-            .filter_map(|&i| self.rules.get(i))
+            .filter_map(|i| self.rules.get(i))
             .map(|rule| {
                 // Most explanations fit: growing the string step by step
                 // would reallocate it several times per reason.
@@ -108,11 +157,19 @@ impl Playbook {
     pub(crate) fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
         let mut trace = Trace::default();
         let mut total: i64 = 0;
-        // Sized once: growing it rule by rule would allocate several times per lead.
-        let mut fired = Vec::with_capacity(self.rules.len());
+        let mut fired = Fired::new();
         let mut knockout = None;
+        #[cfg(feature = "bulk")]
+        let mut memo = Memo::default();
         for (i, rule) in self.rules.iter().enumerate() {
-            if rule.when.eval(lead, &mut trace) {
+            #[cfg(feature = "bulk")]
+            let holds = self
+                .programs
+                .holds(i, lead, &mut trace, &mut memo)
+                .unwrap_or_else(|| rule.when.eval(lead, &mut trace));
+            #[cfg(not(feature = "bulk"))]
+            let holds = rule.when.eval(lead, &mut trace);
+            if holds {
                 total += i64::from(rule.points);
                 fired.push(i);
                 if rule.knockout && knockout.is_none() {
@@ -136,6 +193,24 @@ impl Playbook {
             knockout,
             fired,
             deferred_lists: trace.deferred_lists,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fired_rules_print_as_the_list_of_their_indexes() {
+        for held in [vec![], vec![0, 4, 63], vec![1, 63, 64, 200]] {
+            let mut fired = Fired::new();
+            for &i in &held {
+                fired.push(i);
+            }
+            assert_eq!(fired.iter().collect::<Vec<_>>(), held);
+            assert_eq!(format!("{fired:?}"), format!("{held:?}"));
+            assert_eq!(format!("{fired:#?}"), format!("{held:#?}"));
         }
     }
 }

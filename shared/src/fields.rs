@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::email;
-use crate::lead::{Answer, Text};
+use crate::lead::{Answer, Fold, Text};
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
@@ -38,11 +38,19 @@ pub(crate) fn validate<'a>(
         let id = field.id.as_bytes();
         let mut value = &NULL;
         while let (Some(k), Some(v)) = (ids.get(at), values.get(at)) {
+            // Nearly every submission answers every field: equal is checked
+            // first, and cheaply. Past a match the merge moves on: the keys of
+            // a map are unique, and so are field ids (compile checks them).
+            if same_bytes(k.as_bytes(), id) {
+                value = v;
+                at += 1;
+                break;
+            }
             match byte_order(k.as_bytes(), id) {
                 Ordering::Less => at += 1,
-                // Not moved past a match: ids are unique, but the merge need not rely on it.
                 Ordering::Equal => {
                     value = v;
+                    at += 1;
                     break;
                 }
                 Ordering::Greater => break,
@@ -121,11 +129,18 @@ fn check<'a>(
                 if s.len() > max && s.chars().count() > max {
                     return Err(C::TooLong);
                 }
-                let domain = match plain_address_domain(&s) {
-                    Some(d) => d,
-                    None => Cow::Owned(email::domain(&s).ok_or(C::InvalidEmail)?),
-                };
                 // Keep the local part as typed, the domain normalized.
+                if let Some(plain) = plain_address(&s) {
+                    let address = match (plain.domain_upper, s) {
+                        (false, s) => s,
+                        (true, s) => {
+                            let (local, domain) = s.split_at(plain.at);
+                            Cow::Owned(format!("{local}{}", domain.to_ascii_lowercase()))
+                        }
+                    };
+                    return Ok(Answer::Text(Text::ascii(address, plain.local_upper)));
+                }
+                let domain = email::domain(&s).ok_or(C::InvalidEmail)?;
                 let (local, typed) = split_at_last_at(&s).unwrap_or(("", ""));
                 let address = if typed == domain {
                     s
@@ -168,7 +183,8 @@ fn check<'a>(
             None => None,
             Some(s) => {
                 let (index, o) = option(field, &s)?;
-                Some(Answer::Text(Text::option(o, index)))
+                let fold = field.option_folds.get(index).unwrap_or(&Fold::Plain);
+                Some(Answer::Text(Text::option(o, fold, index)))
             }
         },
         FieldKind::Multiselect => {
@@ -326,70 +342,150 @@ fn bool_of(v: &Value) -> Result<Option<bool>, FieldErrorCode> {
     }
 }
 
-/// The normalized domain of an address in the shape nearly every address
-/// has (printable ASCII, one `@`, a plain local part, a plain domain), or
-/// `None` when `email::domain` must decide. Where it answers it agrees with
-/// `email::domain` (the test below checks exhaustively), without the
-/// allocations and character decoding the general check needs per lead.
-fn plain_address_domain(s: &str) -> Option<Cow<'_, str>> {
-    let (local, domain) = split_at_last_at(s)?;
-    let lb = local.as_bytes();
-    let db = domain.as_bytes();
-    let plain_local = !lb.is_empty()
-        && lb.len() <= 64
-        && lb.iter().all(|b| (0x21..=0x7e).contains(b) && *b != b'@')
-        && lb.first() != Some(&b'.')
-        && lb.last() != Some(&b'.')
-        && !lb.windows(2).any(|w| w == b"..");
-    // No character normalization changes: nothing to fold, trim or strip.
-    let plain_domain = db.len() <= 253
-        && db
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'.')
-        && db.last() != Some(&b'.');
-    if !plain_local || !plain_domain {
+/// An address in the shape nearly every address has (printable ASCII, one
+/// `@`, a plain local part, a plain domain): where its domain starts and
+/// which part has capitals. `None` when `email::domain` must decide. Where it
+/// answers it agrees with `email::domain` (the test below checks
+/// exhaustively), in one pass over the bytes, without the allocations and
+/// character decoding the general check needs per lead.
+struct PlainAddress {
+    /// The index of the `@`.
+    at: usize,
+    local_upper: bool,
+    domain_upper: bool,
+}
+
+fn plain_address(s: &str) -> Option<PlainAddress> {
+    let b = s.as_bytes();
+    // The local part: printable ASCII, no `.` at either end or twice in a row.
+    let mut i = 0;
+    let mut prev = b'.';
+    let mut local_upper = false;
+    let at = loop {
+        let c = *b.get(i)?;
+        if c == b'@' {
+            break i;
+        }
+        if !(0x21..=0x7e).contains(&c) || (c == b'.' && prev == b'.') {
+            return None;
+        }
+        local_upper |= c.is_ascii_uppercase();
+        prev = c;
+        i += 1;
+    };
+    if at == 0 || at > 64 || prev == b'.' {
         return None;
     }
-    // Labels between dots: 1 to 63 characters, no hyphen at either end; and
-    // at least two of them, the last not all digits (that is an IP address).
-    let mut labels = 0;
-    let mut start = 0;
-    let mut digits = true;
-    for i in 0..=db.len() {
-        match db.get(i) {
-            Some(b'.') | None => {
-                let label = db.get(start..i).unwrap_or_default();
-                if label.is_empty()
-                    || label.len() > 63
-                    || label.first() == Some(&b'-')
-                    || label.last() == Some(&b'-')
-                {
-                    return None;
-                }
-                labels += 1;
-                start = i + 1;
-                if i < db.len() {
-                    digits = true;
-                }
+    // The domain: labels of letters, digits and `-` between dots, 1 to 63
+    // characters, no hyphen at either end; at least two of them, the last not
+    // all digits (that is an IP address). A second `@` is no plain address.
+    let (mut labels, mut len, mut digits, mut domain_upper) = (0, 0, true, false);
+    prev = b'.';
+    for &c in b.get(at + 1..)? {
+        if c == b'.' {
+            if len == 0 || len > 63 || prev == b'-' {
+                return None;
             }
-            Some(b) => digits &= b.is_ascii_digit(),
+            (labels, len, digits) = (labels + 1, 0, true);
+        } else if c.is_ascii_alphanumeric() || (c == b'-' && len > 0) {
+            len += 1;
+            digits &= c.is_ascii_digit();
+            domain_upper |= c.is_ascii_uppercase();
+        } else {
+            return None;
+        }
+        prev = c;
+    }
+    if len == 0 || len > 63 || prev == b'-' || labels < 1 || digits || b.len() - at - 1 > 253 {
+        return None;
+    }
+    Some(PlainAddress {
+        at,
+        local_upper,
+        domain_upper,
+    })
+}
+
+/// A hash of an option's value from its length and three of its bytes: the
+/// options of one field nearly always differ in these.
+#[cfg(feature = "bulk")]
+#[inline(always)]
+fn option_hash(s: &[u8]) -> usize {
+    let byte = |i: usize| u32::from(s.get(i).copied().unwrap_or(0));
+    let x = byte(0) | byte(1) << 8 | byte(s.len().wrapping_sub(1)) << 16 | (s.len() as u32) << 24;
+    (x.wrapping_mul(0x9e37_79b1) >> 16) as usize
+}
+
+/// An open-addressed table of a field's options for `option`: a power of
+/// two of slots, at least twice as many as options, each 0 (empty) or an
+/// option's index + 1, at its `option_hash` or the first empty slot after it.
+/// No table (empty) past what `u16` indexes can hold: `option` scans instead.
+#[cfg(feature = "bulk")]
+pub(crate) fn option_slots(options: &[String]) -> Vec<u16> {
+    if options.is_empty() || options.len() > 0x7fff {
+        return Vec::new();
+    }
+    let mut slots = vec![0u16; (2 * options.len()).next_power_of_two()];
+    let mask = slots.len() - 1;
+    for (i, o) in options.iter().enumerate() {
+        // A repeated value keeps its first index, as a scan would find it.
+        if options.get(..i).is_some_and(|before| before.contains(o)) {
+            continue;
+        }
+        let Ok(index) = u16::try_from(i + 1) else {
+            return Vec::new();
+        };
+        let mut at = option_hash(o.as_bytes());
+        while let Some(slot) = slots.get_mut(at & mask) {
+            if *slot == 0 {
+                *slot = index;
+                break;
+            }
+            at = (at & mask) + 1;
         }
     }
-    if labels < 2 || digits {
-        return None;
+    slots
+}
+
+/// The option typed exactly as listed (nearly always): the slot its hash
+/// names, or the next ones.
+#[cfg(feature = "bulk")]
+fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+    let slots = &field.option_slots;
+    if slots.is_empty() {
+        return scan_options(field, s);
     }
-    Some(crate::text::ascii_lower(domain))
+    let mask = slots.len().wrapping_sub(1);
+    let mut at = option_hash(s.as_bytes());
+    while let Some(&slot) = slots.get(at & mask) {
+        let i = usize::from(slot).checked_sub(1)?;
+        if let Some(o) = field.options.get(i) {
+            if same_bytes(o.as_bytes(), s.as_bytes()) {
+                return Some((i, o));
+            }
+        }
+        at = (at & mask) + 1;
+    }
+    None
+}
+
+/// The widget's build looks at one answer per keystroke: a scan, and no
+/// table in its wasm.
+#[cfg(not(feature = "bulk"))]
+fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+    scan_options(field, s)
+}
+
+fn scan_options<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+    let mut options = field.options.iter().enumerate();
+    let (i, o) = options.find(|(_, o)| same_bytes(o.as_bytes(), s.as_bytes()))?;
+    Some((i, o))
 }
 
 /// The option's index and canonical value; API clients may differ in letter case.
 fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorCode> {
-    let exact = field
-        .options
-        .iter()
-        .enumerate()
-        .find(|(_, o)| same_bytes(o.as_bytes(), s.as_bytes()));
-    if let Some((i, o)) = exact {
-        return Ok((i, o));
+    if let Some(exact) = exact_option(field, s) {
+        return Ok(exact);
     }
     let s = s.to_lowercase();
     field
@@ -419,6 +515,34 @@ mod tests {
             last = next;
         }
         out
+    }
+
+    #[cfg(feature = "bulk")]
+    #[test]
+    fn every_option_is_found_at_its_first_index() {
+        let mut options: Vec<String> = (0..40).map(|i| format!("o{i}")).collect();
+        options.extend(["US", "us", "o7", "é", "c-level"].map(String::from));
+        let field = Field {
+            id: "f".into(),
+            kind: FieldKind::Select,
+            required: false,
+            label: crate::raw::Localized::One("F".into()),
+            option_folds: options.iter().map(|o| Fold::of(o)).collect(),
+            option_slots: option_slots(&options),
+            options: options.clone(),
+            min: None,
+            max: None,
+            max_length: 100,
+        };
+        for o in &options {
+            let first = options.iter().position(|x| x == o);
+            assert_eq!(option(&field, o).ok().map(|(i, _)| i), first, "{o:?}");
+        }
+        // Other letter case: the first option equal ignoring case.
+        assert_eq!(option(&field, "O3").ok(), Some((3, "o3")));
+        assert_eq!(option(&field, "É").ok(), Some((43, "é")));
+        assert_eq!(option(&field, "o40").ok(), None);
+        assert!(option_slots(&[]).is_empty());
     }
 
     #[test]
@@ -457,9 +581,17 @@ mod tests {
         );
         let mut fast = 0;
         for s in &cases {
-            if let Some(d) = plain_address_domain(s) {
+            if let Some(p) = plain_address(s) {
                 fast += 1;
-                assert_eq!(email::domain(s).as_deref(), Some(&*d), "{s:?}");
+                let (local, domain) = s.split_at(p.at);
+                let d = domain.get(1..).unwrap_or_default();
+                assert_eq!(
+                    email::domain(s).as_deref(),
+                    Some(&*d.to_ascii_lowercase()),
+                    "{s:?}"
+                );
+                assert_eq!(p.local_upper, local.bytes().any(|b| b.is_ascii_uppercase()));
+                assert_eq!(p.domain_upper, d.bytes().any(|b| b.is_ascii_uppercase()));
             }
         }
         assert!(fast > 300, "the fast path took only {fast} cases");
@@ -468,7 +600,7 @@ mod tests {
             "user5@ACME123.CO.UK",
             "a.b+c_d@sub.example.co.uk",
         ] {
-            assert!(plain_address_domain(common).is_some(), "{common}");
+            assert!(plain_address(common).is_some(), "{common}");
         }
     }
 }

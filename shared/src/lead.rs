@@ -20,7 +20,7 @@ use crate::wire::Context;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Text<'a> {
     pub raw: Cow<'a, str>,
-    fold: Fold,
+    fold: Fold<'a>,
     /// For a select's answer, the index of its option: tests on selects
     /// hold a verdict per option, made at compile time.
     pub choice: Option<u16>,
@@ -30,31 +30,40 @@ pub(crate) struct Text<'a> {
 /// test than a niche in the `String`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[repr(u8)]
-enum Fold {
+pub(crate) enum Fold<'a> {
     /// ASCII without capitals: the text is its own lowercase.
     Plain,
     /// ASCII with capitals: compared ignoring ASCII case.
     Ascii,
-    /// Not ASCII: the lowercase, made once.
-    Other(String),
+    /// Not ASCII: the lowercase, made once (or borrowed from the playbook,
+    /// for an option).
+    Other(Cow<'a, str>),
+}
+
+impl Fold<'static> {
+    /// How `s` is lowered; compile keeps one per select option, so that an
+    /// answer naming an option is not scanned again per lead.
+    pub fn of(s: &str) -> Self {
+        // One pass over the bytes: any non-ASCII byte, any capital.
+        let (mut high, mut upper) = (false, false);
+        for b in s.bytes() {
+            high |= !b.is_ascii();
+            upper |= b.is_ascii_uppercase();
+        }
+        if high {
+            Fold::Other(Cow::Owned(lower(s)))
+        } else if upper {
+            Fold::Ascii
+        } else {
+            Fold::Plain
+        }
+    }
 }
 
 impl<'a> Text<'a> {
     pub fn new(raw: impl Into<Cow<'a, str>>) -> Self {
         let raw = raw.into();
-        // One pass over the bytes: any non-ASCII byte, any capital.
-        let (mut high, mut upper) = (false, false);
-        for b in raw.bytes() {
-            high |= !b.is_ascii();
-            upper |= b.is_ascii_uppercase();
-        }
-        let fold = if high {
-            Fold::Other(lower(&raw))
-        } else if upper {
-            Fold::Ascii
-        } else {
-            Fold::Plain
-        };
+        let fold = Fold::of(&raw);
         Text {
             raw,
             fold,
@@ -62,11 +71,26 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Option `index` of a select, `raw` its value.
-    pub fn option(raw: &'a str, index: usize) -> Self {
+    /// ASCII text whose capitals, if any, are known (`upper`): no scan.
+    pub fn ascii(raw: Cow<'a, str>, upper: bool) -> Self {
         Text {
+            raw,
+            fold: if upper { Fold::Ascii } else { Fold::Plain },
+            choice: None,
+        }
+    }
+
+    /// Option `index` of a select, `raw` its value and `fold` its
+    /// `Fold::of`, both kept by the playbook.
+    pub fn option(raw: &'a str, fold: &'a Fold<'static>, index: usize) -> Self {
+        Text {
+            raw: Cow::Borrowed(raw),
+            fold: match fold {
+                Fold::Plain => Fold::Plain,
+                Fold::Ascii => Fold::Ascii,
+                Fold::Other(f) => Fold::Other(Cow::Borrowed(f)),
+            },
             choice: u16::try_from(index).ok(),
-            ..Text::new(raw)
         }
     }
 
@@ -75,7 +99,7 @@ impl<'a> Text<'a> {
         let fold = if s.is_ascii() {
             Fold::Plain
         } else {
-            Fold::Other(s.clone())
+            Fold::Other(Cow::Owned(s.clone()))
         };
         Text {
             raw: Cow::Owned(s),
@@ -98,7 +122,7 @@ impl<'a> Text<'a> {
         match &self.fold {
             Fold::Plain => same_bytes(self.raw.as_bytes(), v.as_bytes()),
             Fold::Ascii => same_folded(self.raw.as_bytes(), v.as_bytes()),
-            Fold::Other(f) => f == v,
+            Fold::Other(f) => **f == *v,
         }
     }
 
@@ -144,6 +168,15 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The text when it is ASCII (its fold says so without a scan).
+    #[cfg(feature = "bulk")]
+    pub fn as_ascii(&self) -> Option<&str> {
+        match self.fold {
+            Fold::Plain | Fold::Ascii => Some(&self.raw),
+            Fold::Other(_) => None,
+        }
+    }
+
     /// The text rules split into words: ASCII text splits the same before and
     /// after lowering, and its words are compared ignoring ASCII case.
     pub fn for_words(&self) -> &str {
@@ -183,6 +216,20 @@ pub(crate) struct Lead<'a> {
 
 static MISSING: Answer<'static> = Answer::Missing;
 
+impl Answer<'_> {
+    /// Whether dropping this answer frees nothing.
+    #[inline(always)]
+    fn owns_nothing(&self) -> bool {
+        match self {
+            Answer::Missing | Answer::Int(_) | Answer::Bool(_) => true,
+            Answer::Text(t) => {
+                matches!(t.raw, Cow::Borrowed(_)) && !matches!(t.fold, Fold::Other(Cow::Owned(_)))
+            }
+            Answer::List(_) => false,
+        }
+    }
+}
+
 fn opt_text(s: Option<&String>) -> Answer<'_> {
     match s.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         Some(s) => Answer::Text(Text::new(s)),
@@ -200,6 +247,8 @@ fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
     // ASCII: lowering does not move the `@`, and validation has normalized the
     // domain already, so it is usually borrowed as it stands.
     let raw = match &email.raw {
+        // No capitals anywhere: nothing to lower.
+        Cow::Borrowed(s) if email.fold == Fold::Plain => Cow::Borrowed(split_at_last_at(s)?.1),
         Cow::Borrowed(s) => ascii_lower(split_at_last_at(s)?.1),
         Cow::Owned(s) => Cow::Owned(ascii_lower(split_at_last_at(s)?.1).into_owned()),
     };
@@ -291,6 +340,19 @@ impl<'a> Lead<'a> {
                 .get(usize::from(i))
                 .map_or("", |f| f.id.as_str()),
             Subject::Fact(f) => f.name(),
+        }
+    }
+}
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        // Nearly every answer borrows from the submission and the playbook
+        // and owns nothing: forgetting those saves a call to the drop glue
+        // of `Answer` per answer.
+        for a in self.answers.drain(..) {
+            if a.owns_nothing() {
+                std::mem::forget(a);
+            }
         }
     }
 }

@@ -14,6 +14,8 @@ mod condition;
 mod email;
 mod evaluate;
 mod fields;
+#[cfg(feature = "bulk")]
+mod flat;
 mod keys;
 mod lead;
 mod map;

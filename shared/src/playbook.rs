@@ -5,6 +5,9 @@
 //! never has to check anything again.
 
 use crate::condition::Cond;
+#[cfg(feature = "bulk")]
+use crate::flat::Programs;
+use crate::lead::Fold;
 use crate::map::SortedMap;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
 
@@ -16,6 +19,9 @@ pub struct Playbook {
     pub(crate) provisional: bool,
     pub(crate) fields: Vec<Field>,
     pub(crate) rules: Vec<Rule>,
+    /// The rules' conditions flattened, what scoring runs.
+    #[cfg(feature = "bulk")]
+    pub(crate) programs: Programs,
     pub(crate) grades: Vec<Grade>,
     pub(crate) reps: Vec<Rep>,
     pub(crate) teams: Vec<Team>,
@@ -36,6 +42,12 @@ pub struct Field {
     pub required: bool,
     pub label: Localized,
     pub options: Vec<String>,
+    /// `Fold::of` each option: an answer naming one is not scanned again.
+    pub(crate) option_folds: Vec<Fold<'static>>,
+    /// `fields::option_slots`: finds an option typed as listed without
+    /// comparing it with every option.
+    #[cfg(feature = "bulk")]
+    pub(crate) option_slots: Vec<u16>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub max_length: u32,

@@ -79,7 +79,7 @@ impl Playbook {
             reasons: s
                 .fired
                 .iter()
-                .filter_map(|&i| self.rules.get(i))
+                .filter_map(|i| self.rules.get(i))
                 .map(|r| Held {
                     rule: r.id.clone(),
                     points: r.points,
