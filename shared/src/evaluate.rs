@@ -7,7 +7,7 @@ use crate::flat::Memo;
 use crate::lead::{Answer, Lead, Text};
 use crate::playbook::Playbook;
 use crate::route;
-use crate::wire::{Decision, Reason, Submission};
+use crate::wire::{Decision, FieldError, Reason, Submission};
 
 /// The score part of a verdict: what every evaluation computes first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,19 +70,21 @@ impl PartialEq for Fired {
 
 impl Eq for Fired {}
 
+/// What `Playbook::read` makes of a submission.
+pub(crate) struct Read<'a> {
+    pub lead: Lead<'a>,
+    pub valid: bool,
+    pub field_errors: Vec<FieldError>,
+}
+
 impl Playbook {
     /// Validates, scores, grades and routes one submission. Never panics.
     pub fn evaluate(&self, submission: &Submission) -> Decision {
-        let (answers, invalid) = fields::validate(self, submission);
-        let valid = invalid.is_empty();
-        // Only messages need the locale, and only invalid leads have messages.
-        let field_errors = if valid {
-            Vec::new()
-        } else {
-            let lang = self.resolve_locale(submission.locale.as_deref());
-            fields::errors(self, &invalid, lang)
-        };
-        let mut lead = Lead::new(self, answers, &submission.context);
+        let Read {
+            mut lead,
+            valid,
+            field_errors,
+        } = self.read(submission);
         let s = self.score_lead(&lead, valid);
 
         let reasons = s
@@ -103,15 +105,8 @@ impl Playbook {
                 }
             })
             .collect();
-        let grade = self
-            .grades
-            .get(s.grade)
-            .map(|g| g.grade.clone())
-            .unwrap_or_default();
-        let knocked_out = s
-            .knockout
-            .and_then(|i| self.rules.get(i))
-            .map(|r| r.id.clone());
+        let grade = self.grade_name(&s);
+        let knocked_out = self.knockout_id(&s);
 
         let route = if valid && knocked_out.is_none() {
             lead.score = Answer::Int(i64::from(s.score));
@@ -148,6 +143,40 @@ impl Playbook {
 
     /// Score, grade and qualification only: the hot path `evaluate` starts
     /// with, exposed for bulk work (backtests, benchmarks).
+    /// A submission validated (with messages in its locale when it failed)
+    /// and read into a lead: the first steps of `evaluate` and `preview`.
+    pub(crate) fn read<'a>(&'a self, submission: &'a Submission) -> Read<'a> {
+        let (answers, invalid) = fields::validate(self, submission);
+        let valid = invalid.is_empty();
+        // Only messages need the locale, and only invalid leads have messages.
+        let field_errors = if valid {
+            Vec::new()
+        } else {
+            let lang = self.resolve_locale(submission.locale.as_deref());
+            fields::errors(self, &invalid, lang)
+        };
+        Read {
+            lead: Lead::new(self, answers, &submission.context),
+            valid,
+            field_errors,
+        }
+    }
+
+    /// The name of the grade `s` reached.
+    pub(crate) fn grade_name(&self, s: &Score) -> String {
+        self.grades
+            .get(s.grade)
+            .map(|g| g.grade.clone())
+            .unwrap_or_default()
+    }
+
+    /// The id of the knock-out rule that held, if any.
+    pub(crate) fn knockout_id(&self, s: &Score) -> Option<String> {
+        s.knockout
+            .and_then(|i| self.rules.get(i))
+            .map(|r| r.id.clone())
+    }
+
     pub fn score(&self, submission: &Submission) -> Score {
         let (answers, invalid) = fields::validate(self, submission);
         let lead = Lead::new(self, answers, &submission.context);

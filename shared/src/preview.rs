@@ -6,8 +6,7 @@
 //! rest of the decision, computed by the same steps: the same field errors,
 //! score, grade, qualification and claim.
 
-use crate::fields;
-use crate::lead::Lead;
+use crate::evaluate::Read;
 use crate::playbook::Playbook;
 use crate::wire::{Claimed, FieldError, Submission};
 
@@ -51,31 +50,20 @@ impl Preview {
 impl Playbook {
     /// `evaluate`'s verdict without the route and the reasons' explanations.
     pub fn preview(&self, submission: &Submission) -> Preview {
-        let (answers, invalid) = fields::validate(self, submission);
-        let valid = invalid.is_empty();
-        let field_errors = if valid {
-            Vec::new()
-        } else {
-            let lang = self.resolve_locale(submission.locale.as_deref());
-            fields::errors(self, &invalid, lang)
-        };
-        let lead = Lead::new(self, answers, &submission.context);
+        let Read {
+            lead,
+            valid,
+            field_errors,
+        } = self.read(submission);
         let s = self.score_lead(&lead, valid);
         Preview {
             version: self.version.clone(),
             valid,
             field_errors,
             score: s.score,
-            grade: self
-                .grades
-                .get(s.grade)
-                .map(|g| g.grade.clone())
-                .unwrap_or_default(),
+            grade: self.grade_name(&s),
             qualified: s.qualified,
-            knocked_out: s
-                .knockout
-                .and_then(|i| self.rules.get(i))
-                .map(|r| r.id.clone()),
+            knocked_out: self.knockout_id(&s),
             reasons: s
                 .fired
                 .iter()
