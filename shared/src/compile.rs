@@ -642,6 +642,11 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         return Err(Problems(r.problems));
     }
     let fields_by_id = crate::fields::by_id(&fields);
+    let conds = rules
+        .iter()
+        .map(|r| &r.when)
+        .chain(routes.iter().filter_map(|r| r.when.as_ref()));
+    let facts = conds.fold(0, |m, c| m | c.facts());
     Ok(Playbook {
         sla_minutes: raw.sla.minutes.clone(),
         escalate_to: raw.sla.escalate_to.clone(),
@@ -658,6 +663,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         routes,
         email_field,
         fields_by_id,
+        facts,
     })
 }
 

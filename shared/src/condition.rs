@@ -87,6 +87,11 @@ impl Fact {
             .map_or("", |(n, _)| n)
     }
 
+    /// Its bit in a set of facts.
+    pub fn bit(self) -> u16 {
+        1 << self as u16
+    }
+
     pub fn route_only(self) -> bool {
         matches!(self, Fact::Score | Fact::Grade | Fact::Qualified)
     }
@@ -119,6 +124,18 @@ pub(crate) struct Trace {
 }
 
 impl Cond {
+    /// The facts this condition tests (`Fact::bit`s).
+    pub fn facts(&self) -> u16 {
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().fold(0, |m, c| m | c.facts()),
+            Cond::Not(c) => c.facts(),
+            Cond::Test(t) => match t.subject {
+                Subject::Fact(f) => f.bit(),
+                Subject::Field(_) => 0,
+            },
+        }
+    }
+
     pub fn eval(&self, lead: &Lead, trace: &mut Trace) -> bool {
         match self {
             Cond::All(cs) => cs.iter().all(|c| c.eval(lead, trace)),
@@ -224,6 +241,23 @@ impl Test {
         match (&self.check, self.op, &self.fast) {
             (Check::Words(phrases), Op::ContainsWord, Fast::Words(first)) => {
                 Some(phrase_in(words, phrases, *first))
+            }
+            _ => None,
+        }
+    }
+
+    /// The words of a `contains_word` test whose phrases are single words.
+    #[cfg(feature = "bulk")]
+    pub fn single_words(&self) -> Option<Vec<&str>> {
+        match (&self.check, self.op) {
+            (Check::Words(phrases), Op::ContainsWord) if phrases.iter().all(|p| p.len() <= 1) => {
+                Some(
+                    phrases
+                        .iter()
+                        .filter_map(|p| p.first())
+                        .map(String::as_str)
+                        .collect(),
+                )
             }
             _ => None,
         }

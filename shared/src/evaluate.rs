@@ -2,8 +2,6 @@
 
 use crate::condition::Trace;
 use crate::fields;
-#[cfg(feature = "bulk")]
-use crate::flat::Memo;
 use crate::lead::{Answer, Lead, Text};
 use crate::playbook::Playbook;
 use crate::route;
@@ -189,13 +187,13 @@ impl Playbook {
         let mut fired = Fired::new();
         let mut knockout = None;
         #[cfg(feature = "bulk")]
-        let mut memo = Memo::default();
+        let settled = self.programs.settle(lead, &mut trace);
         for (i, rule) in self.rules.iter().enumerate() {
             #[cfg(feature = "bulk")]
-            let holds = self
-                .programs
-                .holds(i, lead, &mut trace, &mut memo)
-                .unwrap_or_else(|| rule.when.eval(lead, &mut trace));
+            let holds = match settled {
+                Some(bits) => self.programs.holds(i, bits, lead, &mut trace),
+                None => rule.when.eval(lead, &mut trace),
+            };
             #[cfg(not(feature = "bulk"))]
             let holds = rule.when.eval(lead, &mut trace);
             if holds {

@@ -1,134 +1,333 @@
-//! The rules flattened for scoring: each rule's condition tree becomes a
-//! short jump program over its tests, made once at compile time.
+//! The rules prepared for scoring many leads (feature `bulk`): every distinct
+//! test of every rule is decided once per lead, answer by answer, into the
+//! bits of one `u64`; each rule's condition tree is a short jump program over
+//! those bits, made once at compile time.
 //!
-//! Scoring runs every rule on every lead; walking the trees (a call per node,
-//! a `Vec` per `all`/`any`) cost more than most of the tests themselves. A
-//! program visits exactly the tests the tree's short-circuit walk visits, in
-//! the same order, so verdicts and the trace are the same. Comparisons of a
-//! number with constants and tests on selects and checkboxes are settled in
-//! a few instructions; the rest go to `Test::eval`, and the costly ones that
-//! several rules repeat (the free-mail list, typically) are decided once per
-//! lead.
+//! Walking the trees tests a subject again for every rule that names it (a
+//! lookup of the answer, a match on its kind, a comparison per node); here a
+//! lead's answer to each subject is looked up once and every test on it is
+//! settled together: a select's option index picks the verdicts of all its
+//! tests at once (compile made them per option), a number is compared with
+//! each range, a text is split into words once for every `contains_word`, and
+//! a test repeated by several rules (the free-mail list, typically) is
+//! decided once. A program then visits the same tests as the tree's
+//! short-circuit walk, in the same order, so verdicts are the same.
+//!
+//! Tests that leave a mark in the `Trace` (email-list checks, which may be
+//! deferred) are not settled ahead: the programs decide them where the walk
+//! would, so the trace is the walk's trace too.
 
 use crate::condition::{Check, Cond, Subject, Test, Trace};
-use crate::lead::{Answer, Lead, Text};
+use crate::lead::{Answer, Lead};
 use crate::raw::Op;
 
 /// Where a program ends: the rule holds, or it does not.
 const HOLDS: u16 = u16::MAX;
 const FAILS: u16 = u16::MAX - 1;
+/// A node's `lazy` when its test is settled ahead, in `bit`.
+const SETTLED: u16 = u16::MAX;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Programs {
-    nodes: Vec<Node>,
-    /// Per rule, its first node (or `HOLDS`/`FAILS`).
-    entries: Vec<u16>,
-    /// Every test of every node, by index.
+    /// What settles the tests, subject by subject, in one pass.
+    steps: Vec<Step>,
+    /// Per select with tests, the bits that hold for each option index
+    /// (`Step::Options` points into it).
+    option_bits: Vec<u64>,
+    /// Per subject with `contains_word` tests, its single words (`Step::Words`).
+    tables: Vec<WordTable>,
+    /// The tests the steps decide with `Test::eval`, and the lazy ones.
     tests: Vec<Test>,
+    /// How each rule is decided from the bits, in playbook order.
+    rules: Vec<Shape>,
+    nodes: Vec<Node>,
+    /// Whether there are programs at all (none: scoring walks the trees).
+    ready: bool,
+}
+
+/// One step of settling: steps after a `Subject` are about its answer.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Looks up the answer to `subject`. When it is missing, every test on
+    /// it is false but `absent` (whose bits are `absent`), and the next
+    /// `skip` steps (the rest of its tests) are passed over.
+    Subject {
+        subject: Subject,
+        absent: u64,
+        skip: u16,
+    },
+    /// An integer within `lo..=hi` (a comparison with constants).
+    Range { lo: i64, hi: i64, bit: u8 },
+    /// A yes/no answer: the bits that hold for a yes, and for a no.
+    Bools { yes: u64, no: u64 },
+    /// A select's answer: `option_bits[at + option index]` are the bits that
+    /// hold; an answer that is no option (`n` of them) falls to the next
+    /// `tests` `Eval` steps, which are skipped otherwise.
+    Options { at: u32, n: u16, tests: u16 },
+    /// `contains_word` tests (the next `tests` `Eval` steps) on the text
+    /// split into words once. The first `covered` of them test single words
+    /// only: `tables[table]` gives their bits per word.
+    Words {
+        table: u16,
+        covered: u16,
+        tests: u16,
+    },
+    /// `Test::eval` of `tests[test]` into `bit`, and its negation into
+    /// `not` when `not < 64` (`in` and `not_in` of one list).
+    Eval { test: u16, bit: u8, not: u8 },
+}
+
+/// How a rule is decided.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    /// Holds when bit `0` holds.
+    Bit(u8),
+    /// Holds when all the bits of the mask hold.
+    All(u64),
+    /// Holds when any bit of the mask holds.
+    Any(u64),
+    /// A jump program from this node (or `HOLDS`/`FAILS`).
+    Program(u16),
 }
 
 #[derive(Debug, Clone)]
 struct Node {
-    subject: Subject,
-    /// Its test in `Programs::tests`, which decides whenever the leaf cannot.
-    test: u16,
-    leaf: Leaf,
-    /// The next node when the leaf does not hold, and when it does.
+    /// The bit of the settled test, or ...
+    bit: u8,
+    /// ... the index of the test in `Programs::tests` (or `SETTLED`).
+    lazy: u16,
+    /// The next node when the test does not hold, and when it does.
     next: (u16, u16),
 }
 
-/// A test in the form quickest to decide, for the answers it expects.
-#[derive(Debug, Clone)]
-enum Leaf {
-    /// An integer answer within `lo..=hi`: every comparison with constants
-    /// but `not_equals`. False when the answer is missing.
-    Ints { lo: i64, hi: i64 },
-    /// A yes/no answer equal to this. False when missing.
-    Bool(bool),
-    /// A select's answer: the verdict per option index, as bits, for
-    /// `options` options; and the verdict when missing.
-    Options {
-        verdicts: u64,
-        options: u8,
-        missing: bool,
-    },
-    /// `contains_word`: on words split once per lead (`Words`).
-    Words,
-    /// Any other test. `Some((slot, not_in))` when another test of the rules
-    /// has the same subject and operand and is its equal or (`in` and
-    /// `not_in`) its negation: slot `slot` of `Memo` keeps the verdict of the
-    /// `in` form per lead, and `not_in` says whether this test is the other.
-    Test(Option<(u8, bool)>),
+/// The integer range a test holds in, when it compares with constants.
+fn range(t: &Test) -> Option<(i64, i64)> {
+    match (&t.check, t.op) {
+        (Check::Range(lo, hi), Op::Between) => Some((*lo, *hi)),
+        (Check::Int(v), Op::Equals) => Some((*v, *v)),
+        (Check::Int(v), Op::AtLeast) => Some((*v, i64::MAX)),
+        (Check::Int(v), Op::AtMost) => Some((i64::MIN, *v)),
+        (Check::Int(v), Op::GreaterThan) => v.checked_add(1).map(|lo| (lo, i64::MAX)),
+        (Check::Int(v), Op::LessThan) => v.checked_sub(1).map(|hi| (i64::MIN, hi)),
+        _ => None,
+    }
 }
 
-/// What one lead's programs found out for several tests: verdicts of
-/// repeated tests (bit `i` known, and its value), and a text's words.
-#[derive(Debug, Default)]
-pub(crate) struct Memo {
-    known: u64,
-    value: u64,
-    words: Words,
+/// Whether a test may leave a mark in the trace, so must be decided where
+/// the tree walk decides it.
+fn marks_trace(t: &Test) -> bool {
+    matches!(
+        t.op,
+        Op::FreeEmail | Op::DisposableEmail | Op::BusinessEmail
+    )
 }
 
 impl Programs {
     /// The programs of `rules` (their conditions, in order), or none when
-    /// they would not fit the `u16` indexes; scoring then walks the trees.
+    /// they have more distinct tests than bits, or do not fit the `u16`
+    /// indexes; scoring then walks the trees.
     pub fn new<'c>(rules: impl Iterator<Item = &'c Cond>) -> Self {
-        let mut p = Programs::default();
-        for when in rules {
-            let entry = p.emit(when, HOLDS, FAILS);
-            p.entries.push(entry);
+        let mut b = Builder::default();
+        let shapes: Vec<Shape> = rules.map(|when| b.shape(when)).collect();
+        let p = b.finish(shapes);
+        let fits = p.nodes.len() < usize::from(FAILS)
+            && p.tests.len() < usize::from(SETTLED)
+            && p.tables.len() < usize::from(u16::MAX)
+            && p.steps.len() < usize::from(u16::MAX)
+            && u32::try_from(p.option_bits.len()).is_ok();
+        if p.ready && fits {
+            p
+        } else {
+            Programs::default()
         }
-        if p.nodes.len() >= usize::from(FAILS) {
-            return Programs::default();
-        }
-        p.share_repeats();
-        p
     }
 
-    /// Gives a `Memo` slot to every group of general tests that decide the
-    /// same thing (equal, or `in` and `not_in` of the same list), up to 64.
-    fn share_repeats(&mut self) {
-        let same = |a: &Test, b: &Test| {
-            a.subject == b.subject
-                && a.check == b.check
-                && (a.op == b.op
-                    || matches!((a.op, b.op), (Op::In, Op::NotIn) | (Op::NotIn, Op::In)))
-        };
-        // Per node, the first node of its group, when the group has two or more.
-        let general: Vec<Option<&Test>> = self
-            .nodes
-            .iter()
-            .map(|n| match n.leaf {
-                Leaf::Test(_) => self.tests.get(usize::from(n.test)),
-                _ => None,
-            })
-            .collect();
-        let first: Vec<Option<usize>> = general
-            .iter()
-            .map(|t| {
-                let t = (*t)?;
-                let group = |o: &Option<&Test>| o.is_some_and(|o| same(o, t));
-                let first = general.iter().position(group)?;
-                (general.iter().filter(|o| group(o)).count() > 1).then_some(first)
-            })
-            .collect();
-        let mut slots: Vec<usize> = Vec::new();
-        for (node, first) in self.nodes.iter_mut().zip(first) {
-            let Some(first) = first else {
-                continue;
-            };
-            let slot = slots.iter().position(|&f| f == first).unwrap_or_else(|| {
-                slots.push(first);
-                slots.len() - 1
-            });
-            let not_in = self
-                .tests
-                .get(usize::from(node.test))
-                .is_some_and(|t| t.op == Op::NotIn);
-            if let Ok(slot @ 0..64) = u8::try_from(slot) {
-                node.leaf = Leaf::Test(Some((slot, not_in)));
+    /// Settles every test but the lazy ones for `lead`: bit `i` holds the
+    /// verdict of the test given bit `i`. `None` when there are no programs.
+    #[inline]
+    pub fn settle(&self, lead: &Lead, trace: &mut Trace) -> Option<u64> {
+        if !self.ready {
+            return None;
+        }
+        let mut bits = 0u64;
+        let mut answer = &Answer::Missing;
+        let mut spans = [(0u16, 0u16); 16];
+        let mut i = 0;
+        while let Some(step) = self.steps.get(i) {
+            i += 1;
+            match step {
+                Step::Subject {
+                    subject,
+                    absent,
+                    skip,
+                } => {
+                    answer = lead.subject(*subject);
+                    if matches!(answer, Answer::Missing) {
+                        bits |= absent;
+                        i += usize::from(*skip);
+                    }
+                }
+                // On an answer of another kind than a test compares, the
+                // test is false (`Test::eval`).
+                Step::Range { lo, hi, bit } => {
+                    if let Answer::Int(n) = answer {
+                        bits |= u64::from(lo <= n && n <= hi) << bit;
+                    }
+                }
+                Step::Bools { yes, no } => {
+                    if let Answer::Bool(b) = answer {
+                        bits |= if *b { yes } else { no };
+                    }
+                }
+                Step::Options { at, n, tests } => {
+                    let chosen = match answer {
+                        Answer::Text(t) => t.choice.filter(|c| c < n),
+                        _ => None,
+                    };
+                    let found = chosen.and_then(|c| {
+                        let at = usize::try_from(*at).ok()? + usize::from(c);
+                        self.option_bits.get(at)
+                    });
+                    if let Some(m) = found {
+                        bits |= m;
+                        i += usize::from(*tests);
+                    }
+                }
+                Step::Words {
+                    table,
+                    covered,
+                    tests,
+                } => {
+                    let Answer::Text(t) = answer else {
+                        continue;
+                    };
+                    // Text that is not ASCII, or has many words, goes word
+                    // by word through `Test::eval` in the steps that follow.
+                    let words = t.as_ascii().and_then(|s| Some((s, split(s, &mut spans)?)));
+                    let Some((s, n)) = words else {
+                        continue;
+                    };
+                    let spans = spans.get(..usize::from(n)).unwrap_or_default();
+                    let split = spans
+                        .iter()
+                        .map(|&(a, b)| s.get(usize::from(a)..usize::from(b)).unwrap_or(""));
+                    if let Some(table) = self.tables.get(usize::from(*table)) {
+                        for word in split.clone() {
+                            bits |= table.bits(word);
+                        }
+                    }
+                    let first = i + usize::from(*covered);
+                    let end = i + usize::from(*tests);
+                    for step in self.steps.get(first..end).unwrap_or_default() {
+                        let Step::Eval { test, bit, .. } = step else {
+                            continue;
+                        };
+                        let t = self.tests.get(usize::from(*test));
+                        let v = match t.and_then(|t| t.phrase_in(split.clone())) {
+                            Some(v) => v,
+                            None => t.is_some_and(|t| t.eval(lead, trace)),
+                        };
+                        bits |= u64::from(v) << bit;
+                    }
+                    i = end;
+                }
+                Step::Eval { test, bit, not } => {
+                    let Some(t) = self.tests.get(usize::from(*test)) else {
+                        continue;
+                    };
+                    let v = t.eval(lead, trace);
+                    bits |= u64::from(v) << bit;
+                    if *not < 64 {
+                        // `in` and `not_in` of one list are each other's
+                        // negation on an answer of the kind they compare;
+                        // on another, both are false.
+                        let compared = matches!(
+                            (&t.check, answer),
+                            (Check::Texts(_), Answer::Text(_) | Answer::List(_))
+                                | (Check::Ints(_), Answer::Int(_))
+                        );
+                        bits |= u64::from(compared && !v) << not;
+                    }
+                }
             }
+        }
+        Some(bits)
+    }
+
+    /// Whether rule `rule` holds for `lead`, whose settled tests are `bits`.
+    #[inline]
+    pub fn holds(&self, rule: usize, bits: u64, lead: &Lead, trace: &mut Trace) -> bool {
+        let mut at = match self.rules.get(rule) {
+            Some(Shape::Bit(b)) => return bits >> b & 1 == 1,
+            Some(Shape::All(m)) => return bits & m == *m,
+            Some(Shape::Any(m)) => return bits & m != 0,
+            Some(Shape::Program(at)) => *at,
+            None => return false,
+        };
+        while let Some(node) = self.nodes.get(usize::from(at)) {
+            let holds = if node.lazy == SETTLED {
+                bits >> node.bit & 1 == 1
+            } else {
+                self.tests
+                    .get(usize::from(node.lazy))
+                    .is_some_and(|t| t.eval(lead, trace))
+            };
+            at = if holds { node.next.1 } else { node.next.0 };
+        }
+        at == HOLDS
+    }
+}
+
+/// How one subject's tests are settled, gathered before the steps are laid out.
+#[derive(Debug)]
+struct Group {
+    subject: Subject,
+    absent: u64,
+    ranges: Vec<(i64, i64, u8)>,
+    yes: u64,
+    no: u64,
+    /// A select's bits per option, and its tests for an answer that is no option.
+    options: Vec<u64>,
+    option_tests: Vec<(Test, u8)>,
+    words: Vec<(Test, u8)>,
+    general: Vec<(Test, u8, u8)>,
+}
+
+/// Makes the programs: gives each distinct test a bit and its group, and
+/// each rule its shape.
+#[derive(Default)]
+struct Builder {
+    groups: Vec<Group>,
+    nodes: Vec<Node>,
+    lazy: Vec<Test>,
+    /// Every settled test so far, with its bit.
+    seen: Vec<(Test, u8)>,
+    /// More distinct tests than bits.
+    overflow: bool,
+}
+
+/// No bit (`Step::Eval::not`).
+const NO_BIT: u8 = u8::MAX;
+
+impl Builder {
+    /// How `when` is decided: from one bit or one mask when it is a test or
+    /// an `all`/`any` of settled tests, else by a program.
+    fn shape(&mut self, when: &Cond) -> Shape {
+        let settled = |c: &Cond| matches!(c, Cond::Test(t) if !marks_trace(t));
+        match when {
+            Cond::Test(t) if settled(when) => Shape::Bit(self.bit(t)),
+            Cond::All(cs) | Cond::Any(cs) if !cs.is_empty() && cs.iter().all(settled) => {
+                let mask = cs.iter().fold(0u64, |m, c| match c {
+                    Cond::Test(t) => m | 1 << self.bit(t),
+                    _ => m,
+                });
+                if matches!(when, Cond::All(_)) {
+                    Shape::All(mask)
+                } else {
+                    Shape::Any(mask)
+                }
+            }
+            _ => Shape::Program(self.emit(when, HOLDS, FAILS)),
         }
     }
 
@@ -136,144 +335,249 @@ impl Programs {
     /// returns its first node.
     fn emit(&mut self, c: &Cond, yes: u16, no: u16) -> u16 {
         match c {
-            Cond::Test(t) => self.leaf(t, yes, no),
+            Cond::Test(t) => {
+                let (bit, lazy) = if marks_trace(t) {
+                    self.lazy.push(t.clone());
+                    (0, u16::try_from(self.lazy.len() - 1).unwrap_or(SETTLED))
+                } else {
+                    (self.bit(t), SETTLED)
+                };
+                self.nodes.push(Node {
+                    bit,
+                    lazy,
+                    next: (no, yes),
+                });
+                u16::try_from(self.nodes.len() - 1).unwrap_or(FAILS)
+            }
             Cond::Not(c) => self.emit(c, no, yes),
             Cond::All(cs) => cs.iter().rev().fold(yes, |next, c| self.emit(c, next, no)),
             Cond::Any(cs) => cs.iter().rev().fold(no, |next, c| self.emit(c, yes, next)),
         }
     }
 
-    fn leaf(&mut self, t: &Test, yes: u16, no: u16) -> u16 {
-        let ints = match (&t.check, t.op) {
-            (Check::Range(lo, hi), Op::Between) => Some((*lo, *hi)),
-            (Check::Int(v), Op::Equals) => Some((*v, *v)),
-            (Check::Int(v), Op::AtLeast) => Some((*v, i64::MAX)),
-            (Check::Int(v), Op::AtMost) => Some((i64::MIN, *v)),
-            (Check::Int(v), Op::GreaterThan) => v.checked_add(1).map(|lo| (lo, i64::MAX)),
-            (Check::Int(v), Op::LessThan) => v.checked_sub(1).map(|hi| (i64::MIN, hi)),
-            _ => None,
+    /// The bit of test `t`: the one of an equal test seen before, or a new
+    /// one in the group of its subject.
+    fn bit(&mut self, t: &Test) -> u8 {
+        let same = |a: &Test| a.subject == t.subject && a.op == t.op && a.check == t.check;
+        if let Some((_, bit)) = self.seen.iter().find(|(s, _)| same(s)) {
+            return *bit;
+        }
+        let Ok(bit @ 0..64) = u8::try_from(self.seen.len()) else {
+            self.overflow = true;
+            return 0;
         };
-        let options = t.option_verdicts().and_then(|v| {
-            Some(Leaf::Options {
-                options: u8::try_from(v.len()).ok().filter(|&n| n <= 64)?,
-                verdicts: v
-                    .iter()
-                    .enumerate()
-                    .fold(0, |m, (i, &v)| m | u64::from(v) << i),
-                missing: t.op == Op::Absent,
-            })
-        });
-        let leaf = match (&t.check, t.op, ints, options) {
-            (_, _, Some((lo, hi)), _) => Leaf::Ints { lo, hi },
-            (Check::Bool(v), Op::Equals, ..) => Leaf::Bool(*v),
-            (Check::Bool(v), Op::NotEquals, ..) => Leaf::Bool(!*v),
-            (.., Some(options)) => options,
-            (Check::Words(_), Op::ContainsWord, ..) => Leaf::Words,
-            _ => Leaf::Test(None),
+        self.seen.push((t.clone(), bit));
+        let at = match self.groups.iter().position(|g| g.subject == t.subject) {
+            Some(at) => at,
+            None => {
+                self.groups.push(Group {
+                    subject: t.subject,
+                    absent: 0,
+                    ranges: Vec::new(),
+                    yes: 0,
+                    no: 0,
+                    options: Vec::new(),
+                    option_tests: Vec::new(),
+                    words: Vec::new(),
+                    general: Vec::new(),
+                });
+                self.groups.len() - 1
+            }
         };
-        self.nodes.push(Node {
-            subject: t.subject,
-            test: u16::try_from(self.tests.len()).unwrap_or(u16::MAX),
-            leaf,
-            next: (no, yes),
-        });
-        self.tests.push(t.clone());
-        u16::try_from(self.nodes.len() - 1).unwrap_or(FAILS)
+        let Some(g) = self.groups.get_mut(at) else {
+            return bit;
+        };
+        if t.op == Op::Absent {
+            g.absent |= 1 << bit;
+        }
+        if let Some(verdicts) = t.option_verdicts() {
+            if g.options.len() < verdicts.len() {
+                g.options.resize(verdicts.len(), 0);
+            }
+            for (m, &v) in g.options.iter_mut().zip(verdicts) {
+                *m |= u64::from(v) << bit;
+            }
+            g.option_tests.push((t.clone(), bit));
+        } else if let Some((lo, hi)) = range(t) {
+            g.ranges.push((lo, hi, bit));
+        } else if let (Check::Bool(v), Op::Equals | Op::NotEquals) = (&t.check, t.op) {
+            let on = |b: bool| (b == *v) == (t.op == Op::Equals);
+            g.yes |= u64::from(on(true)) << bit;
+            g.no |= u64::from(on(false)) << bit;
+        } else if t.op == Op::ContainsWord {
+            g.words.push((t.clone(), bit));
+        } else {
+            // `in` and `not_in` of the same list: one search decides both.
+            let twin = |(s, _, not): &(Test, u8, u8)| {
+                *not == NO_BIT
+                    && s.check == t.check
+                    && matches!((s.op, t.op), (Op::In, Op::NotIn) | (Op::NotIn, Op::In))
+            };
+            match g.general.iter_mut().find(|e| twin(e)) {
+                Some(e) => e.2 = bit,
+                None => g.general.push((t.clone(), bit, NO_BIT)),
+            }
+        }
+        bit
     }
 
-    /// Whether rule `rule` holds for `lead`; `None` when there are no programs.
+    /// Lays the groups out as steps.
+    fn finish(self, rules: Vec<Shape>) -> Programs {
+        let mut p = Programs {
+            tests: self.lazy,
+            rules,
+            nodes: self.nodes,
+            ready: !self.overflow,
+            ..Programs::default()
+        };
+        let as_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        for g in self.groups {
+            let first = p.steps.len();
+            p.steps.push(Step::Subject {
+                subject: g.subject,
+                absent: g.absent,
+                skip: 0,
+            });
+            for (lo, hi, bit) in g.ranges {
+                p.steps.push(Step::Range { lo, hi, bit });
+            }
+            if g.yes | g.no != 0 {
+                p.steps.push(Step::Bools {
+                    yes: g.yes,
+                    no: g.no,
+                });
+            }
+            let eval = |p: &mut Programs, t: Test, bit: u8, not: u8| {
+                p.tests.push(t);
+                let test = as_u16(p.tests.len() - 1);
+                p.steps.push(Step::Eval { test, bit, not });
+            };
+            if !g.option_tests.is_empty() {
+                p.steps.push(Step::Options {
+                    at: u32::try_from(p.option_bits.len()).unwrap_or(u32::MAX),
+                    n: as_u16(g.options.len()),
+                    tests: as_u16(g.option_tests.len()),
+                });
+                p.option_bits.extend(g.options);
+                for (t, bit) in g.option_tests {
+                    eval(&mut p, t, bit, NO_BIT);
+                }
+            }
+            if !g.words.is_empty() {
+                // Tests of single words first: the table decides them.
+                let (single, other): (Vec<_>, Vec<_>) = g
+                    .words
+                    .into_iter()
+                    .partition(|(t, _)| t.single_words().is_some());
+                let mut table = WordTable::default();
+                for (t, bit) in &single {
+                    for w in t.single_words().unwrap_or_default() {
+                        table.add(w, 1 << bit);
+                    }
+                }
+                p.tables.push(table);
+                p.steps.push(Step::Words {
+                    table: as_u16(p.tables.len() - 1),
+                    covered: as_u16(single.len()),
+                    tests: as_u16(single.len() + other.len()),
+                });
+                for (t, bit) in single.into_iter().chain(other) {
+                    eval(&mut p, t, bit, NO_BIT);
+                }
+            }
+            for (t, bit, not) in g.general {
+                eval(&mut p, t, bit, not);
+            }
+            let skip = as_u16(p.steps.len() - first - 1);
+            if let Some(Step::Subject { skip: s, .. }) = p.steps.get_mut(first) {
+                *s = skip;
+            }
+        }
+        p
+    }
+}
+
+/// The words of single-word phrases, with the bits of the tests each one
+/// satisfies: an open-addressed table, a power of two of slots at least
+/// twice as many as words, so a text's word is found (or not) in about one
+/// probe instead of a comparison per phrase.
+#[derive(Debug, Clone, Default)]
+struct WordTable {
+    /// Lowercase words (empty: a free slot) and their bits.
+    slots: Vec<(String, u64)>,
+    /// The longest word: longer words of a text are in no phrase.
+    longest: usize,
+}
+
+/// A hash of a lowercase word from its length and three of its bytes.
+#[inline(always)]
+fn word_hash(w: &[u8]) -> usize {
+    let byte = |i: usize| u32::from(w.get(i).copied().unwrap_or(0));
+    let x = byte(0) | byte(1) << 8 | byte(w.len().wrapping_sub(1)) << 16 | (w.len() as u32) << 24;
+    (x.wrapping_mul(0x9e37_79b1) >> 16) as usize
+}
+
+impl WordTable {
+    /// Adds `word` (lowercase, not empty) with `bits`.
+    fn add(&mut self, word: &str, bits: u64) {
+        if word.is_empty() {
+            return;
+        }
+        let words = self.slots.iter().filter(|(w, _)| !w.is_empty()).count() + 1;
+        if self.slots.len() < 2 * words {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(String::new(), 0); (4 * words).next_power_of_two()];
+            for (w, b) in old.into_iter().filter(|(w, _)| !w.is_empty()) {
+                self.put(w, b);
+            }
+        }
+        self.put(word.to_owned(), bits);
+        self.longest = self.longest.max(word.len());
+    }
+
+    fn put(&mut self, word: String, bits: u64) {
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = word_hash(word.as_bytes());
+        loop {
+            let Some(slot) = self.slots.get_mut(at & mask) else {
+                return;
+            };
+            if slot.0.is_empty() {
+                *slot = (word, bits);
+                return;
+            }
+            if slot.0 == word {
+                slot.1 |= bits;
+                return;
+            }
+            at += 1;
+        }
+    }
+
+    /// The bits of the tests `word` (ASCII, any case) satisfies.
     #[inline]
-    pub fn holds(
-        &self,
-        rule: usize,
-        lead: &Lead,
-        trace: &mut Trace,
-        memo: &mut Memo,
-    ) -> Option<bool> {
-        let mut at = *self.entries.get(rule)?;
-        while let Some(node) = self.nodes.get(usize::from(at)) {
-            let holds = self.decide(node, lead, trace, memo);
-            at = if holds { node.next.1 } else { node.next.0 };
+    fn bits(&self, word: &str) -> u64 {
+        let w = word.as_bytes();
+        let mut lower = [0u8; 32];
+        if w.len() > self.longest || w.len() > lower.len() {
+            return 0;
         }
-        Some(at == HOLDS)
-    }
-
-    #[inline(always)]
-    fn decide(&self, node: &Node, lead: &Lead, trace: &mut Trace, memo: &mut Memo) -> bool {
-        let general = |trace: &mut Trace| {
-            let t = self.tests.get(usize::from(node.test));
-            t.is_some_and(|t| t.eval(lead, trace))
-        };
-        let answer = lead.subject(node.subject);
-        match (&node.leaf, answer) {
-            (Leaf::Ints { lo, hi }, Answer::Int(n)) => lo <= n && n <= hi,
-            (Leaf::Ints { .. } | Leaf::Bool(_), Answer::Missing) => false,
-            (Leaf::Bool(value), Answer::Bool(b)) => b == value,
-            (Leaf::Options { missing, .. }, Answer::Missing) => *missing,
-            (
-                Leaf::Options {
-                    verdicts, options, ..
-                },
-                Answer::Text(t),
-            ) if t.choice.is_some_and(|c| c < u16::from(*options)) => {
-                let c = t.choice.unwrap_or(0);
-                verdicts >> c & 1 == 1
-            }
-            (Leaf::Words, Answer::Text(text)) => {
-                let t = self.tests.get(usize::from(node.test));
-                let words = memo.words.of(node.subject, text);
-                match t.zip(words).and_then(|(t, words)| t.phrase_in(words)) {
-                    Some(v) => v,
-                    None => general(trace),
-                }
-            }
-            (Leaf::Test(Some((slot, not_in))), a) if !matches!(a, Answer::Missing) => {
-                let bit = 1u64 << slot;
-                if memo.known & bit != 0 {
-                    return (memo.value & bit != 0) != *not_in;
-                }
-                let v = general(trace);
-                memo.known |= bit;
-                if v != *not_in {
-                    memo.value |= bit;
-                }
-                v
-            }
-            _ => general(trace),
+        for (d, s) in lower.iter_mut().zip(w) {
+            *d = s.to_ascii_lowercase();
         }
-    }
-}
-
-/// The words of one text per lead, split once for all the `contains_word`
-/// tests on it: as byte spans, up to 16 of them.
-#[derive(Debug, Default)]
-pub(crate) struct Words {
-    /// The subject they were split from; `count` is `u8::MAX` when its text
-    /// did not fit.
-    of: Option<Subject>,
-    count: u8,
-    spans: [(u16, u16); 16],
-}
-
-impl Words {
-    /// The words of `text`, the answer to `subject`, as `ascii_words` gives
-    /// them; `None` when it is not ASCII or has too many words.
-    fn of<'w>(
-        &'w mut self,
-        subject: Subject,
-        text: &'w Text,
-    ) -> Option<impl Iterator<Item = &'w str> + Clone + 'w> {
-        let s = text.as_ascii()?;
-        if self.of != Some(subject) {
-            self.of = Some(subject);
-            self.count = split(s, &mut self.spans).unwrap_or(u8::MAX);
+        let lower = lower.get(..w.len()).unwrap_or_default();
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = word_hash(lower);
+        while let Some((slot, bits)) = self.slots.get(at & mask) {
+            if slot.is_empty() {
+                return 0;
+            }
+            if slot.as_bytes() == lower {
+                return *bits;
+            }
+            at += 1;
         }
-        let spans = self.spans.get(..usize::from(self.count))?;
-        Some(
-            spans
-                .iter()
-                .map(move |&(a, b)| s.get(usize::from(a)..usize::from(b)).unwrap_or("")),
-        )
+        0
     }
 }
 

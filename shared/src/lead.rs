@@ -284,8 +284,12 @@ fn url_host(url: Option<&String>) -> Answer<'_> {
 
 impl<'a> Lead<'a> {
     pub fn new(playbook: &'a Playbook, answers: Vec<Answer<'a>>, context: &'a Context) -> Self {
+        // Only the facts some rule or route tests are derived: the others
+        // are never looked at.
+        let uses = |f: Fact| playbook.facts & f.bit() != 0;
         let email_domain = playbook
             .email_field
+            .filter(|_| uses(Fact::EmailDomain))
             .and_then(|i| answers.get(usize::from(i)))
             .and_then(|a| match a {
                 Answer::Text(t) => email_domain(t),
@@ -293,19 +297,34 @@ impl<'a> Lead<'a> {
             })
             .map_or(Answer::Missing, Answer::Text);
         let u = &context.utm;
+        let utm = |f: Fact, s: &'a Option<String>| {
+            if uses(f) {
+                opt_text(s.as_ref())
+            } else {
+                Answer::Missing
+            }
+        };
         Lead {
             playbook,
             answers,
             email_domain,
             utm: [
-                opt_text(u.source.as_ref()),
-                opt_text(u.medium.as_ref()),
-                opt_text(u.campaign.as_ref()),
-                opt_text(u.term.as_ref()),
-                opt_text(u.content.as_ref()),
+                utm(Fact::UtmSource, &u.source),
+                utm(Fact::UtmMedium, &u.medium),
+                utm(Fact::UtmCampaign, &u.campaign),
+                utm(Fact::UtmTerm, &u.term),
+                utm(Fact::UtmContent, &u.content),
             ],
-            referrer_domain: url_host(context.referrer.as_ref()),
-            pages_seen: Answer::Int(i64::try_from(context.pages_seen.len()).unwrap_or(i64::MAX)),
+            referrer_domain: if uses(Fact::ReferrerDomain) {
+                url_host(context.referrer.as_ref())
+            } else {
+                Answer::Missing
+            },
+            pages_seen: if uses(Fact::PagesSeen) {
+                Answer::Int(i64::try_from(context.pages_seen.len()).unwrap_or(i64::MAX))
+            } else {
+                Answer::Missing
+            },
             score: Answer::Missing,
             grade: Answer::Missing,
             qualified: Answer::Missing,

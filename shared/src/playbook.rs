@@ -33,6 +33,8 @@ pub struct Playbook {
     /// Indexes of `fields` in the byte order of their ids, the order of a
     /// submission's answers: validation merges the two.
     pub(crate) fields_by_id: Vec<usize>,
+    /// The facts some rule or route tests (`Fact::bit`): a lead derives only these.
+    pub(crate) facts: u16,
 }
 
 #[derive(Debug, Clone)]
