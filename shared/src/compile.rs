@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use crate::condition::{Check, Cond, Fact, Subject, Test};
 #[cfg(feature = "bulk")]
 use crate::flat::Programs;
-use crate::lead::Fold;
+use crate::lead::OptionFold;
 use crate::map::SortedMap;
 use crate::playbook::{Field, Grade, Playbook, Rep, Route, Rule, Target, Team};
 use crate::problem::{Problem, Problems, Report};
@@ -298,7 +298,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             kind: f.kind,
             required: f.required,
             label: f.label.clone(),
-            option_folds: options.iter().map(|o| Fold::of(o)).collect(),
+            option_folds: options.iter().map(|o| OptionFold::of(o)).collect(),
             #[cfg(feature = "bulk")]
             option_slots: crate::fields::option_slots(&options),
             options,

@@ -362,7 +362,7 @@ impl Test {
         match answer {
             Answer::Missing => out.push_str("is empty"),
             Answer::Text(t) => {
-                quoted(out, &clip(&t.raw));
+                quoted(out, &clip(t.raw));
             }
             Answer::Int(i) => {
                 let _ = write!(out, "= {i}");
@@ -376,7 +376,7 @@ impl Test {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(&x.raw);
+                    out.push_str(x.raw);
                 }
                 out.push(']');
             }

@@ -2,7 +2,7 @@
 
 use crate::condition::Trace;
 use crate::fields;
-use crate::lead::{Answer, Lead, Text};
+use crate::lead::{Answer, Lead, Store, Text};
 use crate::playbook::Playbook;
 use crate::route;
 use crate::wire::{Decision, FieldError, Reason, Submission};
@@ -78,11 +78,12 @@ pub(crate) struct Read<'a> {
 impl Playbook {
     /// Validates, scores, grades and routes one submission. Never panics.
     pub fn evaluate(&self, submission: &Submission) -> Decision {
+        let store = Store::default();
         let Read {
             mut lead,
             valid,
             field_errors,
-        } = self.read(submission);
+        } = self.read(submission, &store);
         let s = self.score_lead(&lead, valid);
 
         let reasons = s
@@ -108,7 +109,7 @@ impl Playbook {
 
         let route = if valid && knocked_out.is_none() {
             lead.score = Answer::Int(i64::from(s.score));
-            lead.grade = Answer::Text(Text::new(grade.clone()));
+            lead.grade = Answer::Text(Text::new(store.keep(grade.clone()), &store));
             lead.qualified = Answer::Bool(s.qualified);
             route::choose(self, &lead)
         } else {
@@ -143,8 +144,8 @@ impl Playbook {
     /// with, exposed for bulk work (backtests, benchmarks).
     /// A submission validated (with messages in its locale when it failed)
     /// and read into a lead: the first steps of `evaluate` and `preview`.
-    pub(crate) fn read<'a>(&'a self, submission: &'a Submission) -> Read<'a> {
-        let (answers, invalid) = fields::validate(self, submission);
+    pub(crate) fn read<'a>(&'a self, submission: &'a Submission, store: &'a Store) -> Read<'a> {
+        let (answers, invalid) = fields::validate(self, submission, store);
         let valid = invalid.is_empty();
         // Only messages need the locale, and only invalid leads have messages.
         let field_errors = if valid {
@@ -154,7 +155,7 @@ impl Playbook {
             fields::errors(self, &invalid, lang)
         };
         Read {
-            lead: Lead::new(self, answers, &submission.context),
+            lead: Lead::new(self, answers, &submission.context, store),
             valid,
             field_errors,
         }
@@ -176,8 +177,9 @@ impl Playbook {
     }
 
     pub fn score(&self, submission: &Submission) -> Score {
-        let (answers, invalid) = fields::validate(self, submission);
-        let lead = Lead::new(self, answers, &submission.context);
+        let store = Store::default();
+        let (answers, invalid) = fields::validate(self, submission, &store);
+        let lead = Lead::new(self, answers, &submission.context, &store);
         self.score_lead(&lead, invalid.is_empty())
     }
 

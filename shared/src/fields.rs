@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::email;
-use crate::lead::{Answer, Fold, Text};
+use crate::lead::{Answer, Store, Text};
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
@@ -21,6 +21,7 @@ pub(crate) type Invalid = (usize, FieldErrorCode);
 pub(crate) fn validate<'a>(
     playbook: &'a Playbook,
     submission: &'a Submission,
+    store: &'a Store,
 ) -> (Vec<Answer<'a>>, Vec<Invalid>) {
     let mut answers = Vec::with_capacity(playbook.fields.len());
     answers.resize_with(playbook.fields.len(), || Answer::Missing);
@@ -56,9 +57,9 @@ pub(crate) fn validate<'a>(
                 Ordering::Greater => break,
             }
         }
-        match check(field, value, trimmed(value)) {
-            // The slot holds `Missing`, which owns nothing: forgetting it
-            // saves a call to the drop glue of `Answer` per field.
+        match check(field, value, trimmed(value), store) {
+            // The slot holds `Missing`: forgetting it skips the drop glue of
+            // `Answer` per field.
             Ok(a) => std::mem::forget(std::mem::replace(slot, a)),
             // An invalid answer counts as no answer for scoring (the slot stays
             // `Missing`), so the widget can still show a verdict while the visitor types.
@@ -115,12 +116,13 @@ fn check<'a>(
     field: &'a Field,
     value: &'a Value,
     text: &'a str,
+    store: &'a Store,
 ) -> Result<Answer<'a>, FieldErrorCode> {
     use FieldErrorCode as C;
     let text_of = |v: &'a Value| text_in(v, text);
     let answer = match field.kind {
         FieldKind::Text | FieldKind::Hidden => text_of(value)?
-            .map(|s| limit(field, s).map(|s| Answer::Text(Text::new(s))))
+            .map(|s| limit(field, s).map(|s| Answer::Text(Text::new(store.text(s), store))))
             .transpose()?,
         FieldKind::Email => match text_of(value)? {
             None => None,
@@ -138,6 +140,7 @@ fn check<'a>(
                             Cow::Owned(format!("{local}{}", domain.to_ascii_lowercase()))
                         }
                     };
+                    let address = store.text(address);
                     return Ok(Answer::Text(Text::ascii(address, plain.local_upper)));
                 }
                 let domain = email::domain(&s).ok_or(C::InvalidEmail)?;
@@ -147,7 +150,7 @@ fn check<'a>(
                 } else {
                     Cow::Owned(format!("{local}@{domain}"))
                 };
-                Some(Answer::Text(Text::new(address)))
+                Some(Answer::Text(Text::new(store.text(address), store)))
             }
         },
         FieldKind::Phone => match text_of(value)? {
@@ -164,7 +167,7 @@ fn check<'a>(
                 {
                     return Err(C::InvalidPhone);
                 }
-                Some(Answer::Text(Text::new(s)))
+                Some(Answer::Text(Text::new(store.text(s), store)))
             }
         },
         FieldKind::Number => match number_of(value)? {
@@ -183,8 +186,11 @@ fn check<'a>(
             None => None,
             Some(s) => {
                 let (index, o) = option(field, &s)?;
-                let fold = field.option_folds.get(index).unwrap_or(&Fold::Plain);
-                Some(Answer::Text(Text::option(o, fold, index)))
+                // Compile keeps a fold per option.
+                Some(Answer::Text(match field.option_folds.get(index) {
+                    Some(fold) => Text::option(o, fold, index),
+                    None => Text::new(o, store),
+                }))
             }
         },
         FieldKind::Multiselect => {
@@ -204,13 +210,15 @@ fn check<'a>(
             }
             // Playbook order, so the order of the visitor's clicks never matters:
             // the options filtered, rather than the choices sorted (no sort in the widget's wasm).
-            let chosen: Vec<&str> = field
+            let chosen: Vec<Text> = field
                 .options
                 .iter()
-                .map(String::as_str)
-                .filter(|o| chosen.contains(o))
+                .zip(&field.option_folds)
+                .enumerate()
+                .filter(|(_, (o, _))| chosen.contains(&o.as_str()))
+                .map(|(i, (o, f))| Text::option(o, f, i))
                 .collect();
-            (!chosen.is_empty()).then(|| Answer::List(chosen.into_iter().map(Text::new).collect()))
+            (!chosen.is_empty()).then_some(Answer::List(chosen))
         }
         FieldKind::Checkbox | FieldKind::Consent => {
             let b = bool_of(value)?;
@@ -500,6 +508,8 @@ fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorC
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "bulk")]
+    use crate::lead::OptionFold;
 
     /// Every string over an alphabet of the characters that matter to address
     /// syntax, up to `len` long.
@@ -527,7 +537,7 @@ mod tests {
             kind: FieldKind::Select,
             required: false,
             label: crate::raw::Localized::One("F".into()),
-            option_folds: options.iter().map(|o| Fold::of(o)).collect(),
+            option_folds: options.iter().map(|o| OptionFold::of(o)).collect(),
             option_slots: option_slots(&options),
             options: options.clone(),
             min: None,

@@ -2,6 +2,9 @@
 //! the facts derived from the answers and the context.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use typed_arena::Arena;
 
 use crate::condition::{Fact, Subject};
 use crate::playbook::Playbook;
@@ -10,6 +13,30 @@ use crate::text::{
 };
 use crate::wire::Context;
 
+/// Where the texts a lead makes (a lowercase, a normalized address) live
+/// for as long as the lead: answers borrow them, so an answer owns nothing
+/// and dropping a lead is freeing its list of answers. Most leads make no
+/// text at all, and then nothing is allocated here.
+#[derive(Default)]
+pub(crate) struct Store {
+    texts: OnceCell<Arena<String>>,
+}
+
+impl Store {
+    /// Keeps `s` for the lead's lifetime.
+    pub fn keep(&self, s: String) -> &str {
+        self.texts.get_or_init(|| Arena::with_capacity(4)).alloc(s)
+    }
+
+    /// `s` as a borrowed text: kept here when owned.
+    pub fn text<'a>(&'a self, s: Cow<'a, str>) -> &'a str {
+        match s {
+            Cow::Borrowed(s) => s,
+            Cow::Owned(s) => self.keep(s),
+        }
+    }
+}
+
 /// A text answer kept as typed (for people) and, for rules, in lowercase.
 ///
 /// Scoring must not allocate per answer, so the text borrows from the
@@ -17,41 +44,39 @@ use crate::wire::Context;
 /// lowercase is only made for text that is not ASCII. ASCII text is compared
 /// ignoring ASCII case against the values rules hold, which compile has
 /// lowercased: exactly the same verdict as comparing its lowercase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Text<'a> {
-    pub raw: Cow<'a, str>,
-    fold: Fold<'a>,
+    pub raw: &'a str,
+    /// The lowercase when `fold` is `Other`, else `raw`.
+    lower: &'a str,
+    fold: Fold,
     /// For a select's answer, the index of its option: tests on selects
     /// hold a verdict per option, made at compile time.
     pub choice: Option<u16>,
 }
 
-/// How a text's lowercase is had. (`repr(u8)`: a plain tag is quicker to
-/// test than a niche in the `String`.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a text's lowercase is had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub(crate) enum Fold<'a> {
+pub(crate) enum Fold {
     /// ASCII without capitals: the text is its own lowercase.
     Plain,
     /// ASCII with capitals: compared ignoring ASCII case.
     Ascii,
-    /// Not ASCII: the lowercase, made once (or borrowed from the playbook,
-    /// for an option).
-    Other(Cow<'a, str>),
+    /// Not ASCII: the lowercase, made once (or kept by the playbook, for an option).
+    Other,
 }
 
-impl Fold<'static> {
-    /// How `s` is lowered; compile keeps one per select option, so that an
-    /// answer naming an option is not scanned again per lead.
+impl Fold {
+    /// How `s` is lowered: one pass over the bytes (any non-ASCII byte, any capital).
     pub fn of(s: &str) -> Self {
-        // One pass over the bytes: any non-ASCII byte, any capital.
         let (mut high, mut upper) = (false, false);
         for b in s.bytes() {
             high |= !b.is_ascii();
             upper |= b.is_ascii_uppercase();
         }
         if high {
-            Fold::Other(Cow::Owned(lower(s)))
+            Fold::Other
         } else if upper {
             Fold::Ascii
         } else {
@@ -60,69 +85,98 @@ impl Fold<'static> {
     }
 }
 
+/// How an option's value lowers, kept by the playbook so that an answer
+/// naming the option is not scanned again per lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OptionFold {
+    fold: Fold,
+    /// The lowercase, when not ASCII.
+    lower: String,
+}
+
+impl OptionFold {
+    pub fn of(s: &str) -> Self {
+        let fold = Fold::of(s);
+        OptionFold {
+            fold,
+            lower: if fold == Fold::Other {
+                lower(s)
+            } else {
+                String::new()
+            },
+        }
+    }
+}
+
 impl<'a> Text<'a> {
-    pub fn new(raw: impl Into<Cow<'a, str>>) -> Self {
-        let raw = raw.into();
-        let fold = Fold::of(&raw);
+    /// `raw`, its lowercase kept in `store` when it is not ASCII.
+    pub fn new(raw: &'a str, store: &'a Store) -> Self {
+        let fold = Fold::of(raw);
         Text {
             raw,
+            lower: if fold == Fold::Other {
+                store.keep(lower(raw))
+            } else {
+                raw
+            },
             fold,
             choice: None,
         }
     }
 
     /// ASCII text whose capitals, if any, are known (`upper`): no scan.
-    pub fn ascii(raw: Cow<'a, str>, upper: bool) -> Self {
+    pub fn ascii(raw: &'a str, upper: bool) -> Self {
         Text {
             raw,
+            lower: raw,
             fold: if upper { Fold::Ascii } else { Fold::Plain },
             choice: None,
         }
     }
 
     /// Option `index` of a select, `raw` its value and `fold` its
-    /// `Fold::of`, both kept by the playbook.
-    pub fn option(raw: &'a str, fold: &'a Fold<'static>, index: usize) -> Self {
+    /// `OptionFold::of`, both kept by the playbook.
+    pub fn option(raw: &'a str, fold: &'a OptionFold, index: usize) -> Self {
         Text {
-            raw: Cow::Borrowed(raw),
-            fold: match fold {
-                Fold::Plain => Fold::Plain,
-                Fold::Ascii => Fold::Ascii,
-                Fold::Other(f) => Fold::Other(Cow::Borrowed(f)),
+            raw,
+            lower: if fold.fold == Fold::Other {
+                &fold.lower
+            } else {
+                raw
             },
+            fold: fold.fold,
             choice: u16::try_from(index).ok(),
         }
     }
 
     /// Text that is its own lowercase already (a domain cut from a lowercased address).
-    fn lowercase(s: String) -> Self {
-        let fold = if s.is_ascii() {
-            Fold::Plain
-        } else {
-            Fold::Other(Cow::Owned(s.clone()))
-        };
+    fn lowercase(s: &'a str) -> Self {
         Text {
-            raw: Cow::Owned(s),
-            fold,
+            raw: s,
+            lower: s,
+            fold: if s.is_ascii() {
+                Fold::Plain
+            } else {
+                Fold::Other
+            },
             choice: None,
         }
     }
 
     /// The lowercase, as rules see the text; borrowed unless ASCII capitals need lowering.
-    pub fn lower(&self) -> Cow<'_, str> {
-        match &self.fold {
-            Fold::Plain => Cow::Borrowed(&self.raw),
+    pub fn lower(&self) -> Cow<'a, str> {
+        match self.fold {
+            Fold::Plain | Fold::Other => Cow::Borrowed(self.lower),
             Fold::Ascii => Cow::Owned(self.raw.to_ascii_lowercase()),
-            Fold::Other(f) => Cow::Borrowed(f),
         }
     }
 
     /// Whether the lowercase equals `v`, a value compile lowercased.
     pub fn is(&self, v: &str) -> bool {
-        match &self.fold {
+        match self.fold {
             Fold::Plain => same_bytes(self.raw.as_bytes(), v.as_bytes()),
             Fold::Ascii => same_folded(self.raw.as_bytes(), v.as_bytes()),
-            Fold::Other(f) => **f == *v,
+            Fold::Other => self.lower == v,
         }
     }
 
@@ -140,9 +194,8 @@ impl<'a> Text<'a> {
                     .is_ok()
             }
         };
-        match &self.fold {
-            Fold::Plain => exact(&self.raw),
-            Fold::Other(f) => exact(f),
+        match self.fold {
+            Fold::Plain | Fold::Other => exact(self.lower),
             Fold::Ascii if sorted.len() <= 8 => sorted
                 .iter()
                 .any(|s| same_folded(self.raw.as_bytes(), s.as_bytes())),
@@ -170,20 +223,17 @@ impl<'a> Text<'a> {
 
     /// The text when it is ASCII (its fold says so without a scan).
     #[cfg(feature = "bulk")]
-    pub fn as_ascii(&self) -> Option<&str> {
+    pub fn as_ascii(&self) -> Option<&'a str> {
         match self.fold {
-            Fold::Plain | Fold::Ascii => Some(&self.raw),
-            Fold::Other(_) => None,
+            Fold::Plain | Fold::Ascii => Some(self.raw),
+            Fold::Other => None,
         }
     }
 
     /// The text rules split into words: ASCII text splits the same before and
     /// after lowering, and its words are compared ignoring ASCII case.
-    pub fn for_words(&self) -> &str {
-        match &self.fold {
-            Fold::Other(f) => f,
-            Fold::Plain | Fold::Ascii => &self.raw,
-        }
+    pub fn for_words(&self) -> &'a str {
+        self.lower
     }
 }
 
@@ -216,51 +266,28 @@ pub(crate) struct Lead<'a> {
 
 static MISSING: Answer<'static> = Answer::Missing;
 
-impl Answer<'_> {
-    /// Whether dropping this answer frees nothing.
-    #[inline(always)]
-    fn owns_nothing(&self) -> bool {
-        match self {
-            Answer::Missing | Answer::Int(_) | Answer::Bool(_) => true,
-            Answer::Text(t) => {
-                matches!(t.raw, Cow::Borrowed(_)) && !matches!(t.fold, Fold::Other(Cow::Owned(_)))
-            }
-            Answer::List(_) => false,
-        }
-    }
-}
-
-fn opt_text(s: Option<&String>) -> Answer<'_> {
+fn opt_text<'a>(s: Option<&'a String>, store: &'a Store) -> Answer<'a> {
     match s.map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(s) => Answer::Text(Text::new(s)),
+        Some(s) => Answer::Text(Text::new(s, store)),
         None => Answer::Missing,
     }
 }
 
 /// The domain of an email answer as rules see it: the part of its lowercase
 /// after the last `@`.
-fn email_domain<'a>(email: &Text<'a>) -> Option<Text<'a>> {
-    if let Fold::Other(f) = &email.fold {
-        let d = split_at_last_at(f)?.1;
-        return Some(Text::lowercase(d.to_owned()));
+fn email_domain<'a>(email: &Text<'a>, store: &'a Store) -> Option<Text<'a>> {
+    let domain = split_at_last_at(email.lower)?.1;
+    match email.fold {
+        // Not ASCII: cut from the lowercase. Else lowering does not move
+        // the `@`, and validation has normalized the domain already, so it
+        // is usually borrowed as it stands.
+        Fold::Other | Fold::Plain => Some(Text::lowercase(domain)),
+        Fold::Ascii => Some(Text::lowercase(store.text(ascii_lower(domain)))),
     }
-    // ASCII: lowering does not move the `@`, and validation has normalized the
-    // domain already, so it is usually borrowed as it stands.
-    let raw = match &email.raw {
-        // No capitals anywhere: nothing to lower.
-        Cow::Borrowed(s) if email.fold == Fold::Plain => Cow::Borrowed(split_at_last_at(s)?.1),
-        Cow::Borrowed(s) => ascii_lower(split_at_last_at(s)?.1),
-        Cow::Owned(s) => Cow::Owned(ascii_lower(split_at_last_at(s)?.1).into_owned()),
-    };
-    Some(Text {
-        raw,
-        fold: Fold::Plain,
-        choice: None,
-    })
 }
 
 /// The host of a URL, normalized like an email domain.
-fn url_host(url: Option<&String>) -> Answer<'_> {
+fn url_host<'a>(url: Option<&'a String>, store: &'a Store) -> Answer<'a> {
     let Some(url) = url else {
         return Answer::Missing;
     };
@@ -278,12 +305,17 @@ fn url_host(url: Option<&String>) -> Answer<'_> {
     if host.is_empty() {
         Answer::Missing
     } else {
-        Answer::Text(Text::new(host))
+        Answer::Text(Text::new(store.keep(host), store))
     }
 }
 
 impl<'a> Lead<'a> {
-    pub fn new(playbook: &'a Playbook, answers: Vec<Answer<'a>>, context: &'a Context) -> Self {
+    pub fn new(
+        playbook: &'a Playbook,
+        answers: Vec<Answer<'a>>,
+        context: &'a Context,
+        store: &'a Store,
+    ) -> Self {
         // Only the facts some rule or route tests are derived: the others
         // are never looked at.
         let uses = |f: Fact| playbook.facts & f.bit() != 0;
@@ -292,14 +324,14 @@ impl<'a> Lead<'a> {
             .filter(|_| uses(Fact::EmailDomain))
             .and_then(|i| answers.get(usize::from(i)))
             .and_then(|a| match a {
-                Answer::Text(t) => email_domain(t),
+                Answer::Text(t) => email_domain(t, store),
                 _ => None,
             })
             .map_or(Answer::Missing, Answer::Text);
         let u = &context.utm;
         let utm = |f: Fact, s: &'a Option<String>| {
             if uses(f) {
-                opt_text(s.as_ref())
+                opt_text(s.as_ref(), store)
             } else {
                 Answer::Missing
             }
@@ -316,7 +348,7 @@ impl<'a> Lead<'a> {
                 utm(Fact::UtmContent, &u.content),
             ],
             referrer_domain: if uses(Fact::ReferrerDomain) {
-                url_host(context.referrer.as_ref())
+                url_host(context.referrer.as_ref(), store)
             } else {
                 Answer::Missing
             },
@@ -359,19 +391,6 @@ impl<'a> Lead<'a> {
                 .get(usize::from(i))
                 .map_or("", |f| f.id.as_str()),
             Subject::Fact(f) => f.name(),
-        }
-    }
-}
-
-impl Drop for Lead<'_> {
-    fn drop(&mut self) {
-        // Nearly every answer borrows from the submission and the playbook
-        // and owns nothing: forgetting those saves a call to the drop glue
-        // of `Answer` per answer.
-        for a in self.answers.drain(..) {
-            if a.owns_nothing() {
-                std::mem::forget(a);
-            }
         }
     }
 }

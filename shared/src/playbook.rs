@@ -7,7 +7,7 @@
 use crate::condition::Cond;
 #[cfg(feature = "bulk")]
 use crate::flat::Programs;
-use crate::lead::Fold;
+use crate::lead::OptionFold;
 use crate::map::SortedMap;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
 
@@ -44,8 +44,8 @@ pub struct Field {
     pub required: bool,
     pub label: Localized,
     pub options: Vec<String>,
-    /// `Fold::of` each option: an answer naming one is not scanned again.
-    pub(crate) option_folds: Vec<Fold<'static>>,
+    /// `OptionFold::of` each option: an answer naming one is not scanned again.
+    pub(crate) option_folds: Vec<OptionFold>,
     /// `fields::option_slots`: finds an option typed as listed without
     /// comparing it with every option.
     #[cfg(feature = "bulk")]

@@ -7,6 +7,7 @@
 //! score, grade, qualification and claim.
 
 use crate::evaluate::Read;
+use crate::lead::Store;
 use crate::playbook::Playbook;
 use crate::wire::{Claimed, FieldError, Submission};
 
@@ -50,11 +51,12 @@ impl Preview {
 impl Playbook {
     /// `evaluate`'s verdict without the route and the reasons' explanations.
     pub fn preview(&self, submission: &Submission) -> Preview {
+        let store = Store::default();
         let Read {
             lead,
             valid,
             field_errors,
-        } = self.read(submission);
+        } = self.read(submission, &store);
         let s = self.score_lead(&lead, valid);
         Preview {
             version: self.version.clone(),
