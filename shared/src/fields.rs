@@ -57,10 +57,8 @@ pub(crate) fn validate<'a>(
                 Ordering::Greater => break,
             }
         }
-        match check(field, value, trimmed(value), store) {
-            // The slot holds `Missing`: forgetting it skips the drop glue of
-            // `Answer` per field.
-            Ok(a) => std::mem::forget(std::mem::replace(slot, a)),
+        match check(field, value, trimmed(value), store, slot) {
+            Ok(()) => {}
             // An invalid answer counts as no answer for scoring (the slot stays
             // `Missing`), so the widget can still show a verdict while the visitor types.
             // Errors are listed in playbook order.
@@ -111,13 +109,17 @@ pub(crate) fn errors(playbook: &Playbook, invalid: &[Invalid], lang: &str) -> Ve
         .collect()
 }
 
-/// Checks one answer; `text` is `value` trimmed when it is text.
+/// Checks one answer into `slot` (which holds `Missing`, and keeps it when
+/// the answer is blank or invalid); `text` is `value` trimmed when it is text.
+/// Written in place: an `Answer` moved out through `Option` and `Result`
+/// was copied at every step.
 fn check<'a>(
     field: &'a Field,
     value: &'a Value,
     text: &'a str,
     store: &'a Store,
-) -> Result<Answer<'a>, FieldErrorCode> {
+    slot: &mut Answer<'a>,
+) -> Result<(), FieldErrorCode> {
     use FieldErrorCode as C;
     let text_of = |v: &'a Value| text_in(v, text);
     let answer = match field.kind {
@@ -141,7 +143,8 @@ fn check<'a>(
                         }
                     };
                     let address = store.text(address);
-                    return Ok(Answer::Text(Text::ascii(address, plain.local_upper)));
+                    *slot = Answer::Text(Text::ascii(address, plain.local_upper));
+                    return Ok(());
                 }
                 let domain = email::domain(&s).ok_or(C::InvalidEmail)?;
                 let (local, typed) = split_at_last_at(&s).unwrap_or(("", ""));
@@ -232,9 +235,12 @@ fn check<'a>(
         }
     };
     match answer {
-        Some(a) => Ok(a),
+        Some(a) => {
+            *slot = a;
+            Ok(())
+        }
         None if field.required => Err(C::Required),
-        None => Ok(Answer::Missing),
+        None => Ok(()),
     }
 }
 
