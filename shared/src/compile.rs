@@ -655,7 +655,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         provisional,
         fields,
         #[cfg(feature = "bulk")]
-        programs: Programs::new(rules.iter().map(|r| &r.when)),
+        programs: Programs::new(rules.iter().map(|r| (&r.when, r.points, r.knockout))),
         rules,
         grades,
         reps,

@@ -185,27 +185,21 @@ impl Playbook {
 
     pub(crate) fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
         let mut trace = Trace::default();
-        let mut total: i64 = 0;
-        let mut fired = Fired::new();
-        let mut knockout = None;
         #[cfg(feature = "bulk")]
-        let settled = self.programs.settle(lead, &mut trace);
-        for (i, rule) in self.rules.iter().enumerate() {
-            #[cfg(feature = "bulk")]
-            let holds = match settled {
-                Some(bits) => self.programs.holds(i, bits, lead, &mut trace),
-                None => rule.when.eval(lead, &mut trace),
+        let tallied = self.programs.settle(lead, &mut trace).map(|bits| {
+            let t = self.programs.tally(bits, lead, &mut trace);
+            let fired = Fired {
+                bits: t.held,
+                more: t.more,
             };
-            #[cfg(not(feature = "bulk"))]
-            let holds = rule.when.eval(lead, &mut trace);
-            if holds {
-                total += i64::from(rule.points);
-                fired.push(i);
-                if rule.knockout && knockout.is_none() {
-                    knockout = Some(i);
-                }
-            }
-        }
+            (t.total, fired, t.knockout)
+        });
+        #[cfg(not(feature = "bulk"))]
+        let tallied = None;
+        let (total, fired, knockout) = match tallied {
+            Some(t) => t,
+            None => self.walk(lead, &mut trace),
+        };
         // Compile bounds the sum of points to i32, so this never saturates.
         let score = i32::try_from(total).unwrap_or(if total < 0 { i32::MIN } else { i32::MAX });
         let grade = self
@@ -223,6 +217,26 @@ impl Playbook {
             fired,
             deferred_lists: trace.deferred_lists,
         }
+    }
+}
+
+impl Playbook {
+    /// Every rule on `lead` by walking its condition tree: the sum of the
+    /// points of the rules that held, which held, and the first knock-out.
+    fn walk(&self, lead: &Lead, trace: &mut Trace) -> (i64, Fired, Option<usize>) {
+        let mut total: i64 = 0;
+        let mut fired = Fired::new();
+        let mut knockout = None;
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.when.eval(lead, trace) {
+                total += i64::from(rule.points);
+                fired.push(i);
+                if rule.knockout && knockout.is_none() {
+                    knockout = Some(i);
+                }
+            }
+        }
+        (total, fired, knockout)
     }
 }
 

@@ -38,8 +38,9 @@ pub(crate) struct Programs {
     tables: Vec<WordTable>,
     /// The tests the steps decide with `Test::eval`, and the lazy ones.
     tests: Vec<Test>,
-    /// How each rule is decided from the bits, in playbook order.
-    rules: Vec<Shape>,
+    /// How each rule is decided from the bits, and what it is worth, in
+    /// playbook order: what scoring reads, packed (a `Rule` is much larger).
+    rules: Vec<Scored>,
     nodes: Vec<Node>,
     /// Whether there are programs at all (none: scoring walks the trees).
     ready: bool,
@@ -75,6 +76,24 @@ enum Step {
     /// `Test::eval` of `tests[test]` into `bit`, and its negation into
     /// `not` when `not < 64` (`in` and `not_in` of one list).
     Eval { test: u16, bit: u8, not: u8 },
+}
+
+/// A rule as scoring reads it.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    shape: Shape,
+    points: i32,
+    knockout: bool,
+}
+
+/// What the programs found for one lead: the sum of the points of the
+/// rules that held, which held (bit `i`: rule `i`, for the first 64), the
+/// rules past 64 that held, and the first knock-out that held.
+pub(crate) struct Tally {
+    pub total: i64,
+    pub held: u64,
+    pub more: Vec<usize>,
+    pub knockout: Option<usize>,
 }
 
 /// How a rule is decided.
@@ -126,9 +145,15 @@ impl Programs {
     /// The programs of `rules` (their conditions, in order), or none when
     /// they have more distinct tests than bits, or do not fit the `u16`
     /// indexes; scoring then walks the trees.
-    pub fn new<'c>(rules: impl Iterator<Item = &'c Cond>) -> Self {
+    pub fn new<'c>(rules: impl Iterator<Item = (&'c Cond, i32, bool)>) -> Self {
         let mut b = Builder::default();
-        let shapes: Vec<Shape> = rules.map(|when| b.shape(when)).collect();
+        let shapes: Vec<Scored> = rules
+            .map(|(when, points, knockout)| Scored {
+                shape: b.shape(when),
+                points,
+                knockout,
+            })
+            .collect();
         let p = b.finish(shapes);
         let fits = p.nodes.len() < usize::from(FAILS)
             && p.tests.len() < usize::from(SETTLED)
@@ -254,16 +279,39 @@ impl Programs {
         Some(bits)
     }
 
-    /// Whether rule `rule` holds for `lead`, whose settled tests are `bits`.
+    /// Every rule on `lead`, whose settled tests are `bits`.
     #[inline]
-    pub fn holds(&self, rule: usize, bits: u64, lead: &Lead, trace: &mut Trace) -> bool {
-        let mut at = match self.rules.get(rule) {
-            Some(Shape::Bit(b)) => return bits >> b & 1 == 1,
-            Some(Shape::All(m)) => return bits & m == *m,
-            Some(Shape::Any(m)) => return bits & m != 0,
-            Some(Shape::Program(at)) => *at,
-            None => return false,
+    pub fn tally(&self, bits: u64, lead: &Lead, trace: &mut Trace) -> Tally {
+        let mut t = Tally {
+            total: 0,
+            held: 0,
+            more: Vec::new(),
+            knockout: None,
         };
+        for (i, rule) in self.rules.iter().enumerate() {
+            let holds = match rule.shape {
+                Shape::Bit(b) => bits >> b & 1 == 1,
+                Shape::All(m) => bits & m == m,
+                Shape::Any(m) => bits & m != 0,
+                Shape::Program(at) => self.run(at, bits, lead, trace),
+            };
+            if !holds {
+                continue;
+            }
+            t.total += i64::from(rule.points);
+            match u32::try_from(i).ok().filter(|&i| i < 64) {
+                Some(i) => t.held |= 1 << i,
+                None => t.more.push(i),
+            }
+            if rule.knockout && t.knockout.is_none() {
+                t.knockout = Some(i);
+            }
+        }
+        t
+    }
+
+    /// Runs the program from node `at`: whether it reaches `HOLDS`.
+    fn run(&self, mut at: u16, bits: u64, lead: &Lead, trace: &mut Trace) -> bool {
         while let Some(node) = self.nodes.get(usize::from(at)) {
             let holds = if node.lazy == SETTLED {
                 bits >> node.bit & 1 == 1
@@ -422,7 +470,7 @@ impl Builder {
     }
 
     /// Lays the groups out as steps.
-    fn finish(self, rules: Vec<Shape>) -> Programs {
+    fn finish(self, rules: Vec<Scored>) -> Programs {
         let mut p = Programs {
             tests: self.lazy,
             rules,
