@@ -24,7 +24,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 out=dist
-wasm_in=target/wasm32-unknown-unknown/release/baton_widget.wasm
+# Its own target dir: the shipping build compiles std itself with other flags,
+# which would otherwise rebuild everything clippy and the tests share.
+target_dir=target/widget
+wasm_in=$target_dir/wasm32-unknown-unknown/release/baton_widget.wasm
 stage=target/widget-bindgen
 
 # Everything here ships to landing pages: minify with the esbuild that comes
@@ -40,7 +43,15 @@ minify() {
   fi
 }
 
-cargo build -p baton-widget --target wasm32-unknown-unknown --release
+# std is rebuilt from source (rustup's rust-src, same version as rustc) with
+# panic=immediate-abort: a panic is a trap, so no panic messages, locations or
+# the formatting machinery behind them ship (~9 KB brotli). The engine denies
+# panics anyway. These flags are unstable, hence RUSTC_BOOTSTRAP for this one
+# build: the same stable compiler as everything else, no second toolchain.
+RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+  cargo build -p baton-widget --target wasm32-unknown-unknown --release \
+  -Zbuild-std=std,panic_abort --target-dir "$target_dir"
 
 mkdir -p "$out/widget" "$stage"
 # wasm-bindgen and wasm-opt take seconds: skip them when the cargo output is unchanged.

@@ -15,6 +15,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The widget's build compiles std from source (scripts/build-widget.sh).
+if ! rustup component list --installed | grep -qx rust-src; then
+  step "adding the rust-src component"
+  rustup component add rust-src
+fi
+
 if [ "${BATON_SKIP_BROWSER:-0}" != 1 ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   step "installing chromium and chromedriver (Debian)"
   export DEBIAN_FRONTEND=noninteractive
