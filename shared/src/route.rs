@@ -6,20 +6,63 @@ use crate::lead::Lead;
 use crate::playbook::{Playbook, Target};
 use crate::wire::{Candidate, RouteChoice};
 
+/// The first route that matches `lead` and has someone available to take
+/// it. A route whose reps are all paused (`active = false`, or weight 0) is
+/// passed over, so a rep's holiday never leaves a lead with nobody: it goes
+/// on to the next route that matches, and at the latest to the fallback,
+/// which is taken even when it has nobody (the edge then stores the lead
+/// unassigned, and says so).
 pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
     let mut trace = Trace::default();
-    let route = playbook
-        .routes
-        .iter()
-        .find(|r| r.when.as_ref().is_none_or(|c| c.eval(lead, &mut trace)))?;
-    let because = match &route.when {
-        None => "no earlier route matched; this is the fallback".to_owned(),
-        Some(c) => {
-            let mut s = String::new();
-            c.explain(lead, &mut s);
-            s
+    let mut passed_over = Vec::new();
+    for route in &playbook.routes {
+        if !route.when.as_ref().is_none_or(|c| c.eval(lead, &mut trace)) {
+            continue;
         }
-    };
+        let (team, team_name, candidates) = target(playbook, &route.target)?;
+        if candidates.is_empty() && route.when.is_some() {
+            passed_over.push(route.id.clone());
+            continue;
+        }
+        let because = match (&route.when, passed_over.as_slice()) {
+            (None, []) => "no earlier route matched; this is the fallback".to_owned(),
+            (None, passed) => format!("{}; this is the fallback", nobody(passed)),
+            (Some(c), passed) => {
+                let mut s = String::new();
+                c.explain(lead, &mut s);
+                if !passed.is_empty() {
+                    s.push_str("; ");
+                    s.push_str(&nobody(passed));
+                }
+                s
+            }
+        };
+        return Some(RouteChoice {
+            route: route.id.clone(),
+            team,
+            team_name,
+            candidates,
+            because,
+            passed_over,
+        });
+    }
+    None
+}
+
+/// Why the routes passed over were: sales reads where the lead would have gone.
+fn nobody(passed: &[String]) -> String {
+    let them = if passed.len() == 1 { "it" } else { "them" };
+    format!(
+        "{} matched first but nobody on {them} is available",
+        passed.join(", ")
+    )
+}
+
+type Targeted = (Option<String>, Option<String>, Vec<Candidate>);
+
+/// The team (id and name) a route names, if it names one, and the reps who
+/// may take its leads.
+fn target(playbook: &Playbook, target: &Target) -> Option<Targeted> {
     let candidate = |i: u16| {
         playbook.reps.get(usize::from(i)).map(|r| Candidate {
             rep: r.id.clone(),
@@ -36,7 +79,7 @@ pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
             .get(usize::from(*i))
             .is_some_and(|r| r.active && r.weight > 0)
     };
-    let (team, team_name, candidates) = match route.target {
+    Some(match *target {
         Target::Team(t) => {
             let team = playbook.teams.get(usize::from(t))?;
             let reps = team
@@ -56,13 +99,6 @@ pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
                 .into_iter()
                 .collect(),
         ),
-    };
-    Some(RouteChoice {
-        route: route.id.clone(),
-        team,
-        team_name,
-        candidates,
-        because,
     })
 }
 

@@ -272,6 +272,10 @@ pub struct RouteChoice {
     pub candidates: Vec<Candidate>,
     /// Why this route was chosen.
     pub because: String,
+    /// Routes that matched earlier but had nobody available (every rep
+    /// paused), in playbook order: the lead went on to this one instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed_over: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -127,6 +127,23 @@ fn check_decision(pb: &Playbook, sub: &Submission, d: &Decision) {
             let rep = pb.rep(&c.rep).expect("candidate is a rep");
             assert!(rep.active && rep.weight > 0, "only active reps are offered");
         }
+        // Nobody is routed to a route where nobody can take the lead, but
+        // the fallback; the routes passed over for that come earlier.
+        let chosen = raw.routes.iter().position(|r| r.id == route.route);
+        let chosen = chosen.expect("the route is the playbook's");
+        if raw.routes[chosen].when.is_some() {
+            assert!(
+                !route.candidates.is_empty(),
+                "only the fallback may have nobody"
+            );
+        }
+        for p in &route.passed_over {
+            let at = raw.routes.iter().position(|r| r.id == *p);
+            assert!(
+                at.is_some_and(|at| at < chosen),
+                "passed over before the route taken"
+            );
+        }
     }
 
     // At most one error per field, only for the form's fields.
