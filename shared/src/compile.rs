@@ -232,7 +232,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
                         format!("{p}.options[{j}].value"),
                         "an option value cannot be empty",
                     );
-                } else if seen.insert(o.value.to_lowercase(), ()).is_some() {
+                } else if seen.insert(lower(&o.value), ()).is_some() {
                     r.add(
                         format!("{p}.options[{j}].value"),
                         format!("duplicate option `{}`", o.value),
@@ -1016,7 +1016,7 @@ fn known_values(
         for v in vals {
             if !known
                 .iter()
-                .any(|k| k.eq_ignore_ascii_case(v) || k.to_lowercase() == v.to_lowercase())
+                .any(|k| k.eq_ignore_ascii_case(v) || lower(k) == lower(v))
             {
                 r.unknown(
                     path,

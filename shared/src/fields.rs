@@ -9,7 +9,7 @@ use crate::lead::{Answer, Store, Text};
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
-use crate::text::{byte_order, fold_width, same_bytes, split_at_last_at};
+use crate::text::{byte_order, fold_width, lower, same_bytes, split_at_last_at};
 use crate::wire::{FieldError, FieldErrorCode, Submission, Value};
 
 /// A field that failed validation: its index in the playbook and why.
@@ -501,12 +501,12 @@ fn option<'a>(field: &'a Field, s: &str) -> Result<(usize, &'a str), FieldErrorC
     if let Some(exact) = exact_option(field, s) {
         return Ok(exact);
     }
-    let s = s.to_lowercase();
+    let s = lower(s);
     field
         .options
         .iter()
         .enumerate()
-        .find(|(_, o)| o.to_lowercase() == s)
+        .find(|(_, o)| lower(o) == s)
         .map(|(i, o)| (i, o.as_str()))
         .ok_or(FieldErrorCode::UnknownOption)
 }

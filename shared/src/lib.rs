@@ -18,6 +18,7 @@ mod fields;
 mod flat;
 mod keys;
 mod lead;
+mod lowercase;
 mod map;
 mod messages;
 mod playbook;

@@ -63,7 +63,7 @@ pub(crate) fn lower(s: &str) -> String {
     if s.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
         s.to_owned()
     } else {
-        s.to_lowercase()
+        crate::lowercase::lowercase(s)
     }
 }
 
