@@ -69,7 +69,9 @@ impl Report {
         self.problems.push(Problem {
             path: path.into(),
             message: message.into(),
-            hint: Some(hint.into()),
+            // No hint without `diagnostics` (see `unknown`), so none of their
+            // texts ship to landing pages.
+            hint: cfg!(feature = "diagnostics").then(|| hint.into()),
         });
     }
 
