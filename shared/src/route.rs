@@ -11,7 +11,7 @@ use crate::wire::{Candidate, RouteChoice};
 /// passed over, so a rep's holiday never leaves a lead with nobody: it goes
 /// on to the next route that matches, and at the latest to the fallback,
 /// which is taken even when it has nobody (the edge then stores the lead
-/// unassigned, and says so).
+/// with no rep assigned, and answers `assigned_rep: null`).
 pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
     let mut trace = Trace::default();
     let mut passed_over = Vec::new();
