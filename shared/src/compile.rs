@@ -618,7 +618,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     // SLA.
     if DIAGNOSTICS {
         for g in raw.sla.minutes.keys() {
-            if !grade_names.contains(g) {
+            if !grade_names.iter().any(|n| n == g) {
                 r.unknown(
                     format!("sla.minutes.{g}"),
                     format!("unknown grade `{g}`"),

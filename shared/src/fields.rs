@@ -29,32 +29,32 @@ pub(crate) fn validate<'a>(
     // The submission's ids are sorted, and so are the fields taken in
     // `fields_by_id` order: one merge finds every answer, where a lookup per
     // field would compare strings all over again.
-    let ids = submission.fields.keys().as_slice();
-    let values = submission.fields.values().as_slice();
-    let mut at = 0;
+    let (ids, ends, values) = submission.fields.parts();
+    let (mut at, mut start) = (0, 0);
     for &i in &playbook.fields_by_id {
         let (Some(field), Some(slot)) = (playbook.fields.get(i), answers.get_mut(i)) else {
             continue;
         };
         let id = field.id.as_bytes();
         let mut value = &NULL;
-        while let (Some(k), Some(v)) = (ids.get(at), values.get(at)) {
+        while let (Some(&end), Some(v)) = (ends.get(at), values.get(at)) {
+            let end = end as usize;
+            let k = ids.as_bytes().get(start..end).unwrap_or_default();
             // Nearly every submission answers every field: equal is checked
             // first, and cheaply. Past a match the merge moves on: the keys of
             // a map are unique, and so are field ids (compile checks them).
-            if same_bytes(k.as_bytes(), id) {
-                value = v;
-                at += 1;
+            let order = if same_bytes(k, id) {
+                Ordering::Equal
+            } else {
+                byte_order(k, id)
+            };
+            if order == Ordering::Greater {
                 break;
             }
-            match byte_order(k.as_bytes(), id) {
-                Ordering::Less => at += 1,
-                Ordering::Equal => {
-                    value = v;
-                    at += 1;
-                    break;
-                }
-                Ordering::Greater => break,
+            (at, start) = (at + 1, end);
+            if order == Ordering::Equal {
+                value = v;
+                break;
             }
         }
         match check(field, value, trimmed(value), store, slot) {

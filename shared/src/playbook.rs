@@ -204,23 +204,22 @@ impl Playbook {
             .map(|l| l.split(['-', '_']).next().unwrap_or(l).trim())
             .unwrap_or("");
         // Browsers send `de-DE`, people type `DE`: match the language case-insensitively
-        // and answer with the playbook's own spelling of it.
-        let mut known = self
-            .raw
-            .text
-            .keys()
-            .chain(self.raw.fields.iter().flat_map(|f| {
-                match &f.label {
-                    Localized::Many(m) => Some(m.keys()),
-                    Localized::One(_) => None,
+        // and answer with the playbook's own spelling of it. Plain loops: an
+        // iterator chain of maps' keys is several hundred bytes of widget wasm.
+        if !lang.is_empty() {
+            let same = |k: &&str| k.eq_ignore_ascii_case(lang);
+            if let Some(k) = self.raw.text.keys().find(same) {
+                return k;
+            }
+            for f in &self.raw.fields {
+                if let Localized::Many(m) = &f.label {
+                    if let Some(k) = m.keys().find(same) {
+                        return k;
+                    }
                 }
-                .into_iter()
-                .flatten()
-            }));
-        match known.find(|k| !lang.is_empty() && k.eq_ignore_ascii_case(lang)) {
-            Some(k) => k,
-            None => &self.raw.default_locale,
+            }
         }
+        &self.raw.default_locale
     }
 
     /// User-facing strings for `locale`: the playbook's, then the built-in ones.

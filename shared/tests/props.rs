@@ -991,3 +991,39 @@ fn the_demo_playbook_hashes_the_same_from_toml_and_from_json() {
     let reordered = baton::parse_json(&shuffled_json(&doc, &mut seed)).unwrap();
     assert_eq!(reordered.version(), demo().version());
 }
+
+// ------------------------------------------------------------------ the map every submission is
+
+/// One change to a map: insert a key (from a small alphabet, so keys
+/// collide, share prefixes and differ in length) or remove one.
+fn map_op() -> impl Strategy<Value = (bool, String, u8)> {
+    (any::<bool>(), "[ab\u{e9}]{0,4}", any::<u8>())
+}
+
+proptest! {
+    /// `SortedMap` keeps its keys end to end in one buffer; whatever is
+    /// inserted and removed, it answers as a `BTreeMap<String, _>` does:
+    /// the same entries in the same order, the same lookups, the same JSON.
+    #[test]
+    fn sorted_map_behaves_as_a_btreemap(ops in prop::collection::vec(map_op(), 0..40)) {
+        let mut ours = baton::SortedMap::new();
+        let mut theirs = std::collections::BTreeMap::new();
+        for (insert, key, value) in ops {
+            if insert {
+                prop_assert_eq!(ours.insert(key.clone(), value), theirs.insert(key, value));
+            } else {
+                prop_assert_eq!(ours.remove(&key), theirs.remove(&key));
+            }
+            prop_assert!(ours.iter().eq(theirs.iter().map(|(k, v)| (k.as_str(), v))));
+            prop_assert_eq!(ours.len(), theirs.len());
+            for (i, k) in theirs.keys().enumerate() {
+                prop_assert_eq!(ours.key(i), Some(k.as_str()));
+                prop_assert_eq!(ours.get(k), theirs.get(k));
+            }
+        }
+        let json = serde_json::to_string(&ours).unwrap_or_default();
+        prop_assert_eq!(&json, &serde_json::to_string(&theirs).unwrap_or_default());
+        let back: baton::SortedMap<u8> = serde_json::from_str(&json).unwrap_or_default();
+        prop_assert_eq!(back, ours);
+    }
+}
