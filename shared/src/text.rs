@@ -84,25 +84,37 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let word = |s: &[u8]| s.first_chunk::<8>().map(|w| u64::from_ne_bytes(*w));
-    let last = |s: &[u8]| s.last_chunk::<8>().map(|w| u64::from_ne_bytes(*w));
+    // No closures for the words: at `opt-level = "z"` each stays a call.
     if a.len() >= 8 {
         let (mut x, mut y) = (a, b);
         while x.len() > 8 {
-            if word(x) != word(y) {
+            let (Some((p, rx)), Some((q, ry))) = (x.split_first_chunk(), y.split_first_chunk())
+            else {
+                break;
+            };
+            if u64::from_ne_bytes(*p) != u64::from_ne_bytes(*q) {
                 return false;
             }
-            (x, y) = (
-                x.get(8..).unwrap_or_default(),
-                y.get(8..).unwrap_or_default(),
-            );
+            (x, y) = (rx, ry);
         }
-        return last(a) == last(b);
+        return match (a.last_chunk(), b.last_chunk()) {
+            (Some(p), Some(q)) => u64::from_ne_bytes(*p) == u64::from_ne_bytes(*q),
+            _ => false,
+        };
     }
-    let half = |s: &[u8]| s.first_chunk::<4>().map(|w| u32::from_ne_bytes(*w));
-    let last_half = |s: &[u8]| s.last_chunk::<4>().map(|w| u32::from_ne_bytes(*w));
     if a.len() >= 4 {
-        return half(a) == half(b) && last_half(a) == last_half(b);
+        return match (
+            a.first_chunk(),
+            b.first_chunk(),
+            a.last_chunk(),
+            b.last_chunk(),
+        ) {
+            (Some(p), Some(q), Some(r), Some(s)) => {
+                u32::from_ne_bytes(*p) == u32::from_ne_bytes(*q)
+                    && u32::from_ne_bytes(*r) == u32::from_ne_bytes(*s)
+            }
+            _ => false,
+        };
     }
     let mut i = 0;
     while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
