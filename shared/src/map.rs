@@ -28,7 +28,7 @@ pub struct SortedMap<V> {
 /// `String`: a submission's dozen field ids are one allocation, not a dozen,
 /// so parsing a lead allocates less and scoring reads its ids from one short
 /// run of memory. Not generic: one copy of this code for every map.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq)]
 struct KeyList {
     text: String,
     /// `ends[i]` is where key `i` ends in `text` (it starts where `i - 1` ends).
