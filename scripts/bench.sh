@@ -82,7 +82,7 @@ rm -f "$OUT"/round-*.json
 for r in $(seq 1 "$ROUNDS"); do
   step "interleaved round $r of $ROUNDS: native, wasm (opt-level 3), hand-written JS"
   ./target/bench-native/baton-bench --leads "$OUT/leads.jsonl" --expected "$OUT/expected-scores.txt.gz" \
-    --runs 5 --json "$OUT/round-$r-native.json" >/dev/null || failed=1
+    --runs 5 --only score --json "$OUT/round-$r-native.json" >/dev/null || failed=1
   node bench/wasm/run.js --pkg="$OUT/pkg-o3" --peer="$OUT" --runs=5 --json="$OUT/round-$r-wasm.json" >/dev/null || failed=1
   (cd "$OUT" && node bench.js --engines=hand --n=100000 --runs=5 --leads=leads.jsonl --json="round-$r-hand.json" >/dev/null) || failed=1
 done

@@ -43,6 +43,8 @@ pub(crate) fn validate<'a>(
             // Nearly every submission answers every field: equal is checked
             // first, and cheaply. Past a match the merge moves on: the keys of
             // a map are unique, and so are field ids (compile checks them).
+            // (The length from the offsets first: `same_bytes` checks it
+            // too, but this lets a mismatch skip the words; 24 instructions a lead.)
             let order = if end.wrapping_sub(start) == id.len() && same_bytes(k, id) {
                 Ordering::Equal
             } else {

@@ -1,12 +1,13 @@
 //! `SortedMap`: the string-keyed maps of playbooks and submissions (texts per
-//! locale, minutes per grade, answers per field id), kept as sorted vectors.
+//! locale, minutes per grade, answers per field id), kept sorted: the keys end
+//! to end in one `String`, the values in a `Vec`.
 //!
 //! Why not `BTreeMap`: every `BTreeMap<K, V>` is its own copy of the B-tree
 //! code (insert, search, iteration, drop), and the widget ships every copy to
 //! landing pages; five of them cost tens of KB of wasm. These maps hold a
 //! handful of entries, where a binary search over a sorted `Vec` is as fast,
 //! and keys live apart from values so the search is one function for all of
-//! them. Iteration, equality and serialization follow key order exactly as a
+//! them (`KeyList`). Iteration, equality and serialization follow key order exactly as a
 //! `BTreeMap<String, V>`'s do, so the JSON on the wire, the canonical JSON and
 //! the version hash are the same bytes as before.
 
