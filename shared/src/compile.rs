@@ -642,6 +642,8 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         return Err(Problems(r.problems));
     }
     let fields_by_id = crate::fields::by_id(&fields);
+    #[cfg(feature = "bulk")]
+    let complete = crate::fields::complete(&fields, &fields_by_id);
     let conds = rules
         .iter()
         .map(|r| &r.when)
@@ -662,6 +664,8 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         teams,
         routes,
         email_field,
+        #[cfg(feature = "bulk")]
+        complete,
         fields_by_id,
         facts,
     })
