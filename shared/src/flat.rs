@@ -42,8 +42,27 @@ pub(crate) struct Programs {
     /// playbook order: what scoring reads, packed (a `Rule` is much larger).
     rules: Vec<Scored>,
     nodes: Vec<Node>,
+    /// The rules among the first 64 that hold exactly when one settled
+    /// test does (`Shape::Bit`), gathered per test bit: tallying visits the
+    /// bits that hold, not every such rule. Test bit `b` is in `by_bit`
+    /// when `by_bit[b]` has a rule.
+    by_bit: Vec<BitRules>,
+    bit_mask: u64,
+    /// The other rules, in playbook order: decided one by one.
+    others: Vec<u16>,
     /// Whether there are programs at all (none: scoring walks the trees).
     ready: bool,
+}
+
+/// The `Shape::Bit` rules of one test bit.
+#[derive(Debug, Clone, Copy)]
+struct BitRules {
+    /// Bit `i`: rule `i`.
+    rules: u64,
+    /// The sum of their points.
+    points: i64,
+    /// The first of them that knocks out, as its index (or `u8::MAX`).
+    knockout: u8,
 }
 
 /// One step of settling: steps after a `Subject` are about its answer.
@@ -154,7 +173,8 @@ impl Programs {
                 knockout,
             })
             .collect();
-        let p = b.finish(shapes);
+        let mut p = b.finish(shapes);
+        p.gather();
         let fits = p.nodes.len() < usize::from(FAILS)
             && p.tests.len() < usize::from(SETTLED)
             && p.tables.len() < usize::from(u16::MAX)
@@ -279,6 +299,39 @@ impl Programs {
         Some(bits)
     }
 
+    /// Splits the rules into `by_bit` and `others`.
+    fn gather(&mut self) {
+        let none = BitRules {
+            rules: 0,
+            points: 0,
+            knockout: u8::MAX,
+        };
+        self.by_bit = vec![none; 64];
+        for (i, rule) in self.rules.iter().enumerate() {
+            let one = match (rule.shape, u8::try_from(i)) {
+                (Shape::Bit(b), Ok(i @ 0..64)) => {
+                    self.by_bit.get_mut(usize::from(b)).map(|r| (r, i))
+                }
+                _ => None,
+            };
+            match one {
+                Some((r, i)) => {
+                    r.rules |= 1 << i;
+                    r.points += i64::from(rule.points);
+                    if rule.knockout && r.knockout == u8::MAX {
+                        r.knockout = i;
+                    }
+                }
+                None => self.others.push(u16::try_from(i).unwrap_or(u16::MAX)),
+            }
+        }
+        for (b, r) in self.by_bit.iter().enumerate() {
+            if r.rules != 0 {
+                self.bit_mask |= 1 << b;
+            }
+        }
+    }
+
     /// Every rule on `lead`, whose settled tests are `bits`.
     #[inline]
     pub fn tally(&self, bits: u64, lead: &Lead, trace: &mut Trace) -> Tally {
@@ -288,7 +341,23 @@ impl Programs {
             more: Vec::new(),
             knockout: None,
         };
-        for (i, rule) in self.rules.iter().enumerate() {
+        // The rules of one test each: only the bits that hold.
+        let mut first_knockout = u8::MAX;
+        let mut held = bits & self.bit_mask;
+        while held != 0 {
+            let b = held.trailing_zeros();
+            held &= held - 1;
+            if let Some(r) = self.by_bit.get(b as usize) {
+                t.total += r.points;
+                t.held |= r.rules;
+                first_knockout = first_knockout.min(r.knockout);
+            }
+        }
+        for &i in &self.others {
+            let i = usize::from(i);
+            let Some(rule) = self.rules.get(i) else {
+                continue;
+            };
             let holds = match rule.shape {
                 Shape::Bit(b) => bits >> b & 1 == 1,
                 Shape::All(m) => bits & m == m,
@@ -306,6 +375,11 @@ impl Programs {
             if rule.knockout && t.knockout.is_none() {
                 t.knockout = Some(i);
             }
+        }
+        // The first knock-out of all: of the one-test rules, or of the others.
+        if first_knockout != u8::MAX {
+            let k = usize::from(first_knockout);
+            t.knockout = Some(t.knockout.map_or(k, |o| o.min(k)));
         }
         t
     }
