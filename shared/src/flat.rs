@@ -44,12 +44,12 @@ pub(crate) struct Programs {
     nodes: Vec<Node>,
     /// The rules among the first 64 that hold exactly when one settled
     /// test does (`Shape::Bit`), gathered per test bit: tallying visits the
-    /// bits that hold, not every such rule. Test bit `b` is in `by_bit`
-    /// when `by_bit[b]` has a rule.
+    /// bits that hold, not every such rule.
     by_bit: Vec<BitRules>,
+    /// Bit `b` when `by_bit[b]` has a rule.
     bit_mask: u64,
     /// The other rules, in playbook order: decided one by one.
-    others: Vec<u16>,
+    others: Vec<usize>,
     /// Whether there are programs at all (none: scoring walks the trees).
     ready: bool,
 }
@@ -322,7 +322,7 @@ impl Programs {
                         r.knockout = i;
                     }
                 }
-                None => self.others.push(u16::try_from(i).unwrap_or(u16::MAX)),
+                None => self.others.push(i),
             }
         }
         for (b, r) in self.by_bit.iter().enumerate() {
@@ -354,7 +354,6 @@ impl Programs {
             }
         }
         for &i in &self.others {
-            let i = usize::from(i);
             let Some(rule) = self.rules.get(i) else {
                 continue;
             };
