@@ -643,7 +643,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     }
     let fields_by_id = crate::fields::by_id(&fields);
     #[cfg(feature = "bulk")]
-    let complete = crate::fields::complete(&fields, &fields_by_id);
+    let complete = crate::fields::complete(&fields);
     let conds = rules
         .iter()
         .map(|r| &r.when)

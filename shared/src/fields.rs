@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 
 use crate::email;
 use crate::lead::{Answer, Store, Text};
+#[cfg(feature = "bulk")]
+use crate::map::SortedMap;
 use crate::messages::{field_error, Limits};
 use crate::playbook::{Field, Playbook};
 use crate::raw::FieldKind;
@@ -33,7 +35,10 @@ pub(crate) fn validate<'a>(
     // answers line up with the fields one to one (one comparison of the
     // packed keys, as an engine checks an object's hidden class).
     #[cfg(feature = "bulk")]
-    let complete = ids == playbook.complete.0 && ends == playbook.complete.1.as_slice();
+    let complete = {
+        let (form_ids, form_ends, _) = playbook.complete.parts();
+        ids == form_ids && ends == form_ends
+    };
     #[cfg(not(feature = "bulk"))]
     let complete = false;
     let (mut at, mut start) = (0, 0);
@@ -112,17 +117,15 @@ fn merge<'a>(
     &NULL
 }
 
-/// The keys of a submission answering every field, as `SortedMap` packs
-/// them: the ids in `by_id` order end to end, and the end of each.
+/// The keys of a submission answering every field: the form's ids, packed
+/// by `SortedMap` itself, so they compare with a submission's as packed.
 #[cfg(feature = "bulk")]
-pub(crate) fn complete(fields: &[Field], by_id: &[usize]) -> (String, Vec<u32>) {
-    let mut ids = String::new();
-    let mut ends = Vec::with_capacity(by_id.len());
-    for f in by_id.iter().filter_map(|&i| fields.get(i)) {
-        ids.push_str(&f.id);
-        ends.push(u32::try_from(ids.len()).unwrap_or(u32::MAX));
+pub(crate) fn complete(fields: &[Field]) -> SortedMap<()> {
+    let mut keys = SortedMap::new();
+    for f in fields {
+        keys.insert_str(&f.id, ());
     }
-    (ids, ends)
+    keys
 }
 
 static NULL: Value = Value::Null;

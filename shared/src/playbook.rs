@@ -33,11 +33,11 @@ pub struct Playbook {
     /// Indexes of `fields` in the byte order of their ids, the order of a
     /// submission's answers: validation merges the two.
     pub(crate) fields_by_id: Vec<usize>,
-    /// The keys of a submission that answers every field and nothing else,
-    /// as its map packs them (ids end to end, and where each ends): such a
-    /// submission's answers are in `fields_by_id` order, no merge needed.
+    /// The keys of a submission that answers every field and nothing else
+    /// (values unused): such a submission's answers are in `fields_by_id`
+    /// order, no merge needed.
     #[cfg(feature = "bulk")]
-    pub(crate) complete: (String, Vec<u32>),
+    pub(crate) complete: SortedMap<()>,
     /// The facts some rule or route tests (`Fact::bit`): a lead derives only these.
     pub(crate) facts: u16,
 }
