@@ -70,7 +70,7 @@ step "JavaScript peers (bench.js)"
 (cd "$OUT" && node bench.js --n=100000 --runs=5 --leads=leads.jsonl --json=peers.json) || failed=1
 
 # The ratios the budgets are about, again in interleaved rounds: the native
-# binary, the shipped wasm and the hand-written JS one after the other, round
+# binary, the wasm and the hand-written JS one after the other, round
 # after round, so a slow spell on this shared machine lands on all three
 # instead of on whichever ran during it. Each round's ratio is taken within
 # the round; the report prints the median of them. The wasm there is the
