@@ -8,6 +8,12 @@
 # CEILING is a ratchet just above the size the widget has reached: the script
 # fails above it, so no change can grow the widget unnoticed. Lower CEILING
 # whenever the widget shrinks; it meets TARGET when the work is done (issue #3).
+#
+# Two peers, measured in the same run: React + react-dom (what a React form
+# ships at the least), and the floor under the widget, bench/yew-floor: the
+# least a Yew form ships (one field, one reducer), built by the widget's own
+# pipeline (scripts/ship-wasm.sh). What the widget weighs above that floor is
+# Baton's: its form, the rules engine, the messages, the CSS and the loader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +65,22 @@ createRoot(document.body).render(createElement("form"));' >"$peer/entry.js"
   echo "ratio:   our total is $((tb * 100 / pb))% of React + react-dom"
 else
   echo "peer:    not measured (run npm ci for react, react-dom and esbuild)"
+fi
+
+# The floor: built here (about a minute the first time, then cached).
+if bash scripts/ship-wasm.sh bench/yew-floor/Cargo.toml baton-yew-floor target/yew-floor floor >/dev/null 2>&1; then
+  fr=0 fg=0 fb=0
+  for f in target/yew-floor/floor.js target/yew-floor/floor_bg.wasm; do
+    fr=$((fr + $(stat -c %s "$f")))
+    fg=$((fg + $(gzip -9 -c "$f" | wc -c)))
+    fb=$((fb + $(brotli_size "$f")))
+  done
+  printf '%-28s %10d %10d %10d\n' "floor: minimal Yew form" "$fr" "$fg" "$fb"
+  echo "floor:   a Yew form takes $fb of the target's $TARGET bytes brotli before Baton adds anything,"
+  echo "         leaving $((TARGET - fb)); the widget weighs $((tb - fb)) above the floor (Baton's form, rules"
+  echo "         engine, messages, CSS and loader, with the parts of Yew and std they use)"
+else
+  echo "floor:   not measured (bench/yew-floor did not build: run it by hand to see why)"
 fi
 echo
 echo "target:  $TARGET bytes brotli (60 KB)"
