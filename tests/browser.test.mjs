@@ -146,15 +146,20 @@ describe("a visitor whose connection drops", () => {
   });
 });
 
-describe("the widget embedded on another site", () => {
+/**
+ * Serves a partner's site on a free loopback port for the tests of one
+ * `describe`, with `headers` and `body(edge)` for every path; returns a getter
+ * of its origin.
+ */
+function partnerSite(headers, body) {
   let site;
-  let siteOrigin;
+  let origin;
   before(async () => {
     const port = await freePort();
-    siteOrigin = `http://127.0.0.1:${port}`;
+    origin = `http://127.0.0.1:${port}`;
     site = createServer((req, res) => {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end(partnerPage(w.url));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...headers(w.url) });
+      res.end(body(w.url));
     });
     await new Promise((ok) => site.listen(port, "127.0.0.1", ok));
   });
@@ -162,11 +167,16 @@ describe("the widget embedded on another site", () => {
     site.close(ok);
     site.closeAllConnections(); // the browser keeps its connections alive
   }));
+  return () => origin;
+}
+
+describe("the widget embedded on another site", () => {
+  const siteOrigin = partnerSite(() => ({}), (edge) => partnerPage(edge));
 
   it("renders there, but the lead is refused with a reason when the site is not allowed", async () => {
     const before = (await w.sql("select count(*) as n from leads"))[0].n;
     const page = await browser.context.newPage();
-    await page.goto(`${siteOrigin}/`);
+    await page.goto(`${siteOrigin()}/`);
     await fillAsVisitor(page);
     await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
 
@@ -174,11 +184,11 @@ describe("the widget embedded on another site", () => {
     await submitButton(page).click();
     const res = await answer;
     assert.equal(res.status(), 403);
-    assert.equal((await res.request().allHeaders()).origin, siteOrigin);
+    assert.equal((await res.request().allHeaders()).origin, siteOrigin());
     // The marketer (and visitor) see why, not a silent failure.
     const why = page.getByText(`does not accept leads from`, { exact: false }).first();
     await why.waitFor({ timeout: 10_000 });
-    assert.ok((await why.textContent()).includes(siteOrigin));
+    assert.ok((await why.textContent()).includes(siteOrigin()));
     assert.equal(await page.getByTestId("outcome").count(), 0, "no thank-you for a lead that was not taken");
 
     assert.equal((await w.sql("select count(*) as n from leads"))[0].n, before, "nothing stored");
@@ -216,11 +226,54 @@ describe("the widget embedded on another site", () => {
   });
 });
 
+describe("the widget on a site with a strict Content-Security-Policy", () => {
+  // What the README tells a site with a CSP to allow, and nothing more:
+  // the edge for scripts, styles and requests, and wasm compilation.
+  const siteOrigin = partnerSite(
+    (edge) => ({ "content-security-policy": cspFor(edge) }),
+    (edge) => partnerPage(edge, { inlineStyle: false }),
+  );
+
+  it("renders and qualifies there with no policy violation", async () => {
+    const page = await browser.context.newPage();
+    const refused = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        console.error(`Refused to load ${e.blockedURI} (${e.violatedDirective}) — Content Security Policy`);
+      });
+    });
+    await page.goto(`${siteOrigin()}/`);
+    await fillAsVisitor(page);
+    await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
+    // Styled from the edge's stylesheet, which the policy had to allow.
+    // (A <label> is inline unless widget.css says otherwise.)
+    const display = await page.locator("baton-form").first().evaluate((host) =>
+      getComputedStyle(host.shadowRoot.querySelector("label.baton-label")).display);
+    assert.equal(display, "block", "the widget's stylesheet applies inside the shadow root");
+    assert.deepEqual(refused, [], "the widget needs nothing the documented policy does not allow");
+    await page.close();
+  });
+});
+
+/** The least a site's Content-Security-Policy must allow for the form (see the README). */
+function cspFor(edge) {
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${edge} 'wasm-unsafe-eval'`,
+    `style-src 'self' ${edge}`,
+    `connect-src 'self' ${edge}`,
+  ].join("; ");
+}
+
 /** A partner's landing page with the one tag a marketer pastes. */
-function partnerPage(edge) {
+function partnerPage(edge, { inlineStyle = true } = {}) {
+  const style = inlineStyle ? "<style>body { font: 16px/1.4 Georgia, serif; margin: 2rem; }</style>" : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner landing page</title>
-<style>body { font: 16px/1.4 Georgia, serif; margin: 2rem; }</style></head>
+${style}</head>
 <body>
 <h1>Forecasting webinar</h1>
 <p>Talk to Northwind's team:</p>
