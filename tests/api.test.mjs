@@ -383,10 +383,18 @@ describe("POST /v1/evaluate", () => {
 });
 
 describe("routing", () => {
-  it("answers a wrong method with a JSON 405", async () => {
-    for (const [method, path] of [["PUT", "/v1/leads"], ["GET", "/v1/leads"], ["DELETE", "/v1/forms/demo"]]) {
+  it("answers a wrong method with a JSON 405 and the methods the path takes (Allow)", async () => {
+    for (const [method, path, allow] of [
+      ["PUT", "/v1/leads", "POST, OPTIONS"],
+      ["GET", "/v1/leads", "POST, OPTIONS"],
+      ["DELETE", "/v1/forms/demo", "GET, HEAD, OPTIONS"],
+      // A method the router does not know must not be read as GET.
+      ["QUERY", "/v1/forms/demo", "GET, HEAD, OPTIONS"],
+      ["QUERY", "/v1/health", "GET, HEAD"],
+    ]) {
       const res = await fetch(`${w.url}${path}`, { method });
       assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get("allow"), allow, `${method} ${path}`);
       const body = await res.json();
       assert.equal(body.error.code, "method_not_allowed");
       assert.ok(body.error.message.includes(method));

@@ -32,6 +32,8 @@ pub enum AppError {
     MethodNotAllowed {
         method: String,
         path: String,
+        /// The methods the path does answer, for the `Allow` header (RFC 9110).
+        allow: &'static str,
     },
     InvalidFields(Vec<FieldError>),
     InvalidPlaybook(Vec<Problem>),
@@ -115,9 +117,11 @@ impl AppError {
             ),
             AppError::UnknownForm(f) => format!("there is no form `{f}`"),
             AppError::NotFound(p) => format!("there is nothing at `{p}`; the API lives under `/v1/`"),
-            AppError::MethodNotAllowed { method, path } => {
-                format!("`{method}` is not allowed on `{path}`")
-            }
+            AppError::MethodNotAllowed {
+                method,
+                path,
+                allow,
+            } => format!("`{method}` is not allowed on `{path}`; it takes {allow}"),
             AppError::InvalidFields(f) => format!(
                 "{} answer{} need{} fixing",
                 f.len(),
@@ -160,7 +164,11 @@ impl AppError {
                 problems,
             },
         };
-        json_response(&body, self.status(), cors)
+        let mut res = json_response(&body, self.status(), cors);
+        if let AppError::MethodNotAllowed { allow, .. } = &self {
+            let _ = res.headers_mut().set("allow", allow);
+        }
+        res
     }
 }
 

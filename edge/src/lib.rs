@@ -19,7 +19,7 @@ mod playbooks;
 mod store;
 mod turns;
 
-use worker::{event, Context, Env, Method, Request, Response, Result, Router};
+use worker::{event, Context, Env, Request, Response, Result, Router};
 
 use crate::cors::Cors;
 use crate::error::AppError;
@@ -37,9 +37,23 @@ pub const TURNS_BINDING: &str = "TURNS";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let (method, path, cors) = (req.method(), req.path(), Cors::echo(&req));
+    let (path, cors) = (req.path(), Cors::echo(&req));
+    // The method as sent: the router reads one it does not know (QUERY, say)
+    // as GET, so any method a path does not take is refused here first.
+    let method = req.inner().method();
+    if let Some(allow) = allowed_methods(&path) {
+        if !allow.split(", ").any(|m| m == method) {
+            return Ok(AppError::MethodNotAllowed {
+                method,
+                path,
+                allow,
+            }
+            .into_response(&cors));
+        }
+    }
     let res = Router::new()
         .get("/v1/health", handle_health)
+        .head("/v1/health", handle_health)
         .get_async("/v1/forms/:id", handle_get_form)
         .head_async("/v1/forms/:id", handle_get_form)
         .post_async("/v1/leads", handle_submit_lead)
@@ -54,13 +68,27 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(finish(res, &method, &path, &cors))
 }
 
+/// The methods each API path takes (the routes above), for `Allow`; `None`
+/// for a path that is not the API's (a JSON 404 whatever the method).
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        "/v1/health" => Some("GET, HEAD"),
+        "/v1/leads" | "/v1/evaluate" => Some("POST, OPTIONS"),
+        p => p
+            .strip_prefix("/v1/forms/")
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .map(|_| "GET, HEAD, OPTIONS"),
+    }
+}
+
 /// The router answers a known path with the wrong method in plain text, and
 /// a handler's `Err` would become a bare 500: both become JSON errors here.
-fn finish(res: Result<Response>, method: &Method, path: &str, cors: &Cors) -> Response {
+fn finish(res: Result<Response>, method: &str, path: &str, cors: &Cors) -> Response {
     match res {
         Ok(r) if r.status_code() == 405 => AppError::MethodNotAllowed {
-            method: method.to_string(),
+            method: method.to_owned(),
             path: path.to_owned(),
+            allow: allowed_methods(path).unwrap_or(""),
         }
         .into_response(cors),
         Ok(r) => r,
