@@ -1,5 +1,6 @@
 //! Reading a request body: capped, parsed, and every failure a clear 4xx.
 
+use baton::strict::Strict;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::Request;
@@ -50,15 +51,49 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, AppError> {
 /// How much of an oversized streamed body is read and thrown away.
 const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
-/// Any JSON value; a syntax error says where (`line 1 column 17`).
+/// Any JSON value; a syntax error says where (`line 1 column 17`). Whole
+/// numbers written as floats are read as integers (see `whole_numbers`).
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, AppError> {
-    serde_json::from_slice(bytes).map_err(|e| AppError::BadJson(e.to_string()))
+    let mut json = serde_json::from_slice(bytes).map_err(|e| AppError::BadJson(e.to_string()))?;
+    whole_numbers(&mut json, false);
+    Ok(json)
+}
+
+/// JSON has one kind of number: `80.0` is the number 80, JSON Schema (and so
+/// www/openapi.json) calls it an integer, and some serializers write whole
+/// floats that way. serde reads it only as a float, so the whole numbers of
+/// a body (`"v": 1.0`, a claimed `"score": 80.0`, an inline playbook's
+/// points) become integers here, up to 2^53 where a float holds every
+/// integer. The answers (`submission.fields`) are left as sent: each
+/// field's kind judges its answer, on the edge as in the browser.
+fn whole_numbers(v: &mut serde_json::Value, in_submission: bool) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT) {
+                // In range and whole: the cast is exact.
+                *n = (f as i64).into();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| whole_numbers(x, false)),
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                if !(in_submission && k == "fields") {
+                    whole_numbers(x, k == "submission");
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A typed value from parsed JSON; a shape error names the path
 /// (`submission.fields.employees: ...`).
+/// A struct must be a JSON object here, never an array of its fields
+/// (`baton::strict`).
 pub fn shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." {
@@ -67,4 +102,30 @@ pub fn shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppErro
             AppError::BadShape(format!("`{path}`: {inner}"))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_json;
+
+    #[test]
+    fn whole_floats_of_the_envelope_are_integers_and_answers_stay_as_sent() {
+        let body = br#"{"v": 1.0, "claimed": {"score": -29232.0, "half": 0.5, "huge": 1e300},
+            "submission": {"fields": {"employees": 120.0}, "context": {"time_on_page_ms": 4000.0}},
+            "playbook": {"rules": [{"points": 5.0}]}}"#;
+        let v = parse_json(body).unwrap();
+        assert!(v["v"].is_u64());
+        assert_eq!(v["claimed"]["score"].as_i64(), Some(-29232));
+        assert!(v["claimed"]["half"].is_f64());
+        assert!(
+            v["claimed"]["huge"].is_f64(),
+            "past 2^53 a float is no exact integer"
+        );
+        assert!(
+            v["submission"]["fields"]["employees"].is_f64(),
+            "an answer is the field's to judge"
+        );
+        assert!(v["submission"]["context"]["time_on_page_ms"].is_u64());
+        assert!(v["playbook"]["rules"][0]["points"].is_i64());
+    }
 }

@@ -115,7 +115,7 @@ pub(crate) fn from_document(doc: Json) -> Result<RawPlaybook, Problems> {
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
-    serde_path_to_error::deserialize(doc).map_err(|e| {
+    serde_path_to_error::deserialize(crate::strict::Strict(&doc)).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         one(&path, e.into_inner().to_string(), None)

@@ -27,6 +27,7 @@ mod problem;
 mod public;
 pub mod raw;
 mod route;
+pub mod strict;
 mod text;
 mod version;
 pub mod wire;
