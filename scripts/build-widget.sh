@@ -42,7 +42,7 @@ minify() {
 # wasm-opt, esbuild; see scripts/ship-wasm.sh.
 bash scripts/ship-wasm.sh Cargo.toml baton-widget "$out/widget" widget
 
-cp www/index.html www/embed-test.html www/_headers "$out/"
+cp www/index.html www/embed-test.html www/_headers www/openapi.json "$out/"
 minify www/embed.js "$out/embed.js"
 minify www/widget.css "$out/widget/widget.css"
 

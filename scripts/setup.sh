@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
 WORKER_BUILD_VERSION=0.8.7
+SCHEMATHESIS_VERSION=4.32.5
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
@@ -37,6 +38,13 @@ fi
 if ! worker-build --version 2>/dev/null | grep -qw "$WORKER_BUILD_VERSION"; then
   step "installing worker-build $WORKER_BUILD_VERSION"
   cargo install -q worker-build --version "$WORKER_BUILD_VERSION" --locked
+fi
+
+# Schemathesis, the OpenAPI fuzzer tests/openapi.test.mjs runs against the Worker.
+if ! target/py/bin/st --version 2>/dev/null | grep -qw "$SCHEMATHESIS_VERSION"; then
+  step "installing schemathesis $SCHEMATHESIS_VERSION (target/py)"
+  python3 -m venv target/py
+  target/py/bin/pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

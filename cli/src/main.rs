@@ -1,6 +1,9 @@
 //! `baton`: the playbook's command line. Checks a playbook (every problem with
 //! its path), scores a lead with reasons, prints the public copy and the JSON
-//! Schema. Thin over `baton-shared`: no rule logic lives here.
+//! Schema of the playbook and the OpenAPI document of the edge's API. Thin
+//! over `baton-shared`: no rule logic lives here.
+
+mod openapi;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -15,6 +18,7 @@ usage:
                                   score a lead (JSON submission, `-` for stdin)
   baton public PLAYBOOK           print the public copy browsers receive (JSON)
   baton schema                    print the JSON Schema of the playbook format
+  baton openapi                   print the OpenAPI document of the edge's HTTP API
 
 PLAYBOOK is an icp.toml (or .json) file.";
 
@@ -108,6 +112,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
         },
         ["schema"] => {
             println!("{}", serde_json::to_string_pretty(&baton::schema())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        ["openapi"] => {
+            println!("{}", serde_json::to_string_pretty(&openapi::document()?)?);
             Ok(ExitCode::SUCCESS)
         }
         ["help" | "--help" | "-h"] => {

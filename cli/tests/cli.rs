@@ -271,13 +271,88 @@ fn the_schema_catches_what_editors_should_flag() {
     );
 }
 
+/// A generated file in the repository is what `baton <command>` prints now.
+fn assert_fresh(file: &str, printed: Json, command: &str, name: &str) {
+    let committed: Json = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert!(
+        committed == printed,
+        "{name} is stale: run `cargo run -q -p baton-cli -- {command} > {name}`"
+    );
+}
+
 #[test]
 fn the_committed_schema_file_is_what_baton_schema_prints() {
-    let committed: Json =
-        serde_json::from_str(&std::fs::read_to_string(SCHEMA_FILE).unwrap()).unwrap();
-    assert_eq!(
-        committed,
-        schema(),
-        "icp.schema.json is stale: run `cargo run -q -p baton-cli -- schema > icp.schema.json`"
-    );
+    assert_fresh(SCHEMA_FILE, schema(), "schema", "icp.schema.json");
+}
+
+const OPENAPI_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/openapi.json");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/vectors");
+
+fn openapi() -> Json {
+    let out = baton(&["openapi"]);
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_str(&stdout(&out)).expect("the OpenAPI document is JSON")
+}
+
+#[test]
+fn the_served_openapi_document_is_what_baton_openapi_prints() {
+    assert_fresh(OPENAPI_FILE, openapi(), "openapi", "www/openapi.json");
+}
+
+/// A validator for one of the document's component schemas, its `$ref`s
+/// resolved inside the document.
+fn component(doc: &Json, name: &str) -> jsonschema::Validator {
+    let mut root = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    root["components"] = doc["components"].clone();
+    jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("`{name}` is no schema: {e}"))
+}
+
+#[test]
+fn the_openapi_schemas_hold_every_vector_and_the_decision_the_engine_reaches() {
+    let doc = openapi();
+    let playbook = component(&doc, "RawPlaybook");
+    let submission = component(&doc, "Submission");
+    let decision = component(&doc, "Decision");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(VECTORS).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let v: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let name = path.display();
+        // `"playbook": "demo"` names the demo playbook (icp.toml).
+        let raw = match &v["playbook"] {
+            Json::String(s) if s == "demo" => demo_as_json(),
+            p => p.clone(),
+        };
+        assert!(playbook.is_valid(&raw), "{name}: playbook");
+        assert!(submission.is_valid(&v["submission"]), "{name}: submission");
+        let compiled = baton::parse_json(&raw.to_string()).unwrap();
+        let sub: baton::Submission = serde_json::from_value(v["submission"].clone()).unwrap();
+        let reached = serde_json::to_value(compiled.evaluate(&sub)).unwrap();
+        let errors: Vec<String> = decision
+            .iter_errors(&reached)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: decision {errors:?}");
+        seen += 1;
+    }
+    assert!(seen >= 40, "only {seen} vectors found");
+}
+
+#[test]
+fn the_openapi_schemas_refuse_what_the_edge_refuses() {
+    let doc = openapi();
+    let lead = component(&doc, "LeadPost");
+    let ok = serde_json::json!({ "v": 1, "form": "demo", "submission": { "fields": { "email": "a@b.de", "interests": ["x"] } } });
+    assert!(lead.is_valid(&ok));
+    for bad in [
+        serde_json::json!({ "v": 1, "form": "demo", "submission": {}, "extra": 1 }),
+        serde_json::json!({ "form": "demo", "submission": {} }),
+        serde_json::json!({ "v": 1, "form": "demo", "submission": { "fields": { "email": { "an": "object" } } } }),
+        serde_json::json!({ "v": -1, "form": "demo", "submission": {} }),
+    ] {
+        assert!(!lead.is_valid(&bad), "{bad} should not validate");
+    }
 }

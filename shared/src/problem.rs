@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One mistake in a playbook, e.g. `rules[3].when.any[1]: unknown field "emploees"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// Where, in the playbook's own terms: `rules[3].when.any[1]`.
     pub path: String,

@@ -25,6 +25,23 @@ pub enum Value {
     List(Vec<Value>),
 }
 
+/// Any JSON but an object: the field's kind decides later what is acceptable.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Value {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Value".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let item = generator.subschema_for::<Value>();
+        schemars::json_schema!({
+            "description": "An answer: text, a number, true or false, null, or a list of answers (a multiselect's). Never an object.",
+            "type": ["string", "number", "boolean", "null", "array"],
+            "items": item
+        })
+    }
+}
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -91,6 +108,7 @@ impl<'de> Deserialize<'de> for Value {
 }
 
 /// A visitor's answers plus where they came from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
@@ -105,6 +123,7 @@ pub struct Submission {
 }
 
 /// Marketing context that travels with the lead to sales.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Context {
@@ -124,6 +143,7 @@ pub struct Context {
     pub time_on_page_ms: Option<u64>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Utm {
@@ -146,10 +166,12 @@ impl Utm {
 }
 
 /// What the widget posts to `POST /v1/leads`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPost {
     /// `WIRE_VERSION` of the sender.
+    #[cfg_attr(feature = "schema", schemars(extend("const" = WIRE_VERSION)))]
     pub v: u32,
     /// The form (playbook) id.
     pub form: String,
@@ -160,6 +182,7 @@ pub struct LeadPost {
 }
 
 /// A verdict summary, enough to tell whether two evaluations agreed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Claimed {
@@ -173,6 +196,7 @@ pub struct Claimed {
 }
 
 /// The verdict: everything sales and marketing need to see why.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Version hash of the full playbook this verdict was reached with.
@@ -222,6 +246,7 @@ impl Decision {
 }
 
 /// A validation problem with one answer, in the visitor's locale.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
@@ -230,6 +255,7 @@ pub struct FieldError {
 }
 
 /// Machine-readable field error codes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldErrorCode {
@@ -246,6 +272,7 @@ pub enum FieldErrorCode {
 }
 
 /// A rule that held.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
     pub rule: String,
@@ -260,6 +287,7 @@ pub struct Reason {
 }
 
 /// The route chosen and the reps it may go to.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteChoice {
     pub route: String,
@@ -278,6 +306,7 @@ pub struct RouteChoice {
     pub passed_over: Vec<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub rep: String,
