@@ -35,6 +35,7 @@ cat <<INFO
 
   Demo page:     http://localhost:$port/
   Public form:   http://localhost:$port/v1/forms/demo
+  API (OpenAPI): http://localhost:$port/openapi.json
   Stored leads:  npx wrangler d1 execute DB --local --command "$query"
 
   The playbook allows pages on http://localhost:8787 and http://127.0.0.1:8787
