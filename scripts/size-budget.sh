@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=61440
-CEILING=104650
+CEILING=104700
 files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
 
 for f in "${files[@]}"; do
