@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 
 import { ROOT, freePort, startWorker } from "./support/worker.mjs";
-import { launch, until } from "./support/browser.mjs";
+import { accessibilityViolations, launch, until } from "./support/browser.mjs";
 
 let w;
 let browser;
@@ -108,6 +108,38 @@ describe("the demo page", () => {
     assert.deepEqual(submission.fields.interests, ["forecasting"]);
     assert.match(row.user_agent, /Chrome/);
     assert.deepEqual(errors, [], "no script errors on the page");
+    await page.close();
+  });
+});
+
+describe("the form, to assistive technology", () => {
+  it("has nothing axe-core finds wrong (WCAG 2.2 AA) when it renders, shows errors, a verdict and the outcome", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${w.url}/`);
+    await page.getByLabel("Work email").first().waitFor({ timeout: 20_000 });
+    assert.deepEqual(await accessibilityViolations(page), [], "as it renders");
+
+    // Sent empty: every required field shows its error.
+    await submitButton(page).click();
+    await page.locator("baton-form .baton-error").first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(await accessibilityViolations(page), [], "with its field errors");
+
+    await page.reload();
+    await fillAsVisitor(page);
+    await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
+    assert.deepEqual(await accessibilityViolations(page), [], "with the verdict");
+
+    await submitButton(page).click();
+    await page.getByTestId("outcome").first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(await accessibilityViolations(page), [], "on the outcome");
+    await page.close();
+  });
+
+  it("has nothing axe-core finds wrong on a hostile page that resets every style", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${w.url}/embed-test.html`);
+    await page.locator("baton-form").nth(1).locator("input").first().waitFor({ timeout: 20_000 });
+    assert.deepEqual(await accessibilityViolations(page), []);
     await page.close();
   });
 });

@@ -52,3 +52,22 @@ export async function until(what, fn, timeout = 15_000) {
   }
   throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
+
+/**
+ * What axe-core (an independent accessibility checker) finds wrong with the
+ * forms on `page` against WCAG 2.2 A/AA and its best practices, one line per
+ * rule and element; [] when nothing. It looks into the forms' shadow roots.
+ */
+export async function accessibilityViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+    // The hosts: axe goes on into their (open) shadow roots.
+    const result = await window.axe.run({ include: [["baton-form"]] }, { runOnly: tags });
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(" ")}`));
+  });
+  return violations;
+}
+
+const AXE = new URL("../../node_modules/axe-core/axe.min.js", import.meta.url).pathname;
