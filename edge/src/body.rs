@@ -89,9 +89,8 @@ fn whole_numbers(v: &mut serde_json::Value, in_submission: bool) {
 }
 
 /// A typed value from parsed JSON; a shape error names the path
-/// (`submission.fields.employees: ...`).
-/// A struct must be a JSON object here, never an array of its fields
-/// (`baton::strict`).
+/// (`submission.fields.employees: ...`). A struct must be a JSON object
+/// here, never an array of its fields (`baton::strict`).
 pub fn shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
     serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
