@@ -168,13 +168,16 @@ pub fn document() -> Result<Value> {
             "time_on_page_ms": 48000
         }
     });
+    const PUBLIC_FORM: &str = "What the widget renders and scores with: the playbook without its edge-only rules and reps' contacts. `ETag` is the full playbook's version; any page may read it.";
+    let if_none_match = json!([
+        { "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" } }
+    ]);
+    let not_modified = json!({ "description": "The caller has this version already." });
     let public_form = json!({
         "summary": "The public playbook of a form",
-        "description": "What the widget renders and scores with: the playbook without its edge-only rules and reps' contacts. `ETag` is the full playbook's version; any page may read it.",
+        "description": PUBLIC_FORM,
         "tags": ["forms"],
-        "parameters": [
-            { "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" } }
-        ],
+        "parameters": if_none_match,
         "responses": {
             "200": {
                 "description": "The public playbook (a valid playbook, in JSON).",
@@ -184,8 +187,19 @@ pub fn document() -> Result<Value> {
                 },
                 "content": { "application/json": { "schema": playbook } }
             },
-            "304": { "description": "The caller has this version already." },
+            "304": not_modified,
             "404": error("There is no such form.")
+        }
+    });
+    let head_form = json!({
+        "summary": "Whether a form exists, and its version (ETag)",
+        "description": PUBLIC_FORM,
+        "tags": ["forms"],
+        "parameters": if_none_match,
+        "responses": {
+            "200": { "description": "As GET, without a body." },
+            "304": not_modified,
+            "404": { "description": "There is no such form." }
         }
     });
     let health = json!({
@@ -210,16 +224,6 @@ pub fn document() -> Result<Value> {
             }}}
         }}
     });
-    let mut head_form = public_form.clone();
-    if let Some(ok) = head_form.pointer_mut("/responses/200") {
-        *ok = json!({ "description": "As GET, without a body." });
-    }
-    if let Some(missing) = head_form.pointer_mut("/responses/404") {
-        *missing = json!({ "description": "There is no such form." });
-    }
-    if let Some(summary) = head_form.pointer_mut("/summary") {
-        *summary = json!("Whether a form exists, and its version (ETag)");
-    }
 
     Ok(json!({
         "openapi": "3.1.0",
