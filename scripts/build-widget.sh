@@ -25,26 +25,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 out=dist
 
-# Everything here ships to landing pages: minify with the esbuild that comes
-# with wrangler (no extra install), or copy as is when it is missing.
-esbuild=node_modules/@esbuild/linux-x64/bin/esbuild
-minify() {
-  local src=$1 dst=$2
-  shift 2
-  if [ -x "$esbuild" ]; then
-    "$esbuild" "$src" --minify --legal-comments=none --log-level=warning "$@" --outfile="$dst"
-  else
-    cp "$src" "$dst"
-  fi
-}
-
 # The wasm and its glue: cargo (std from source, panics abort), wasm-bindgen,
 # wasm-opt, esbuild; see scripts/ship-wasm.sh.
 bash scripts/ship-wasm.sh Cargo.toml baton-widget "$out/widget" widget
 
 cp www/index.html www/embed-test.html www/_headers www/openapi.json "$out/"
-minify www/embed.js "$out/embed.js"
-minify www/widget.css "$out/widget/widget.css"
+bash scripts/minify.sh www/embed.js "$out/embed.js"
+bash scripts/minify.sh www/widget.css "$out/widget/widget.css"
 
 echo "wrote $out/:"
 (cd "$out" && find . -type f | sort | while read -r f; do

@@ -49,12 +49,4 @@ wasm-bindgen --target web --no-typescript --remove-name-section --remove-produce
 node_modules/.bin/wasm-opt -Oz --converge --skip-pass=inlining-optimizing \
   --strip-debug --strip-producers \
   "$stage/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
-# Minified with the esbuild that comes with wrangler (no extra install), or
-# copied as is when it is missing.
-esbuild=node_modules/@esbuild/linux-x64/bin/esbuild
-if [ -x "$esbuild" ]; then
-  "$esbuild" "$stage/$name.js" --minify --legal-comments=none --log-level=warning --format=esm \
-    --outfile="$out/$name.js"
-else
-  cp "$stage/$name.js" "$out/$name.js"
-fi
+bash scripts/minify.sh "$stage/$name.js" "$out/$name.js" --format=esm
