@@ -649,6 +649,10 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         .map(|r| &r.when)
         .chain(routes.iter().filter_map(|r| r.when.as_ref()));
     let facts = conds.fold(0, |m, c| m | c.facts());
+    #[cfg(feature = "bulk")]
+    let programs = Programs::new(rules.iter().map(|r| (&r.when, r.points, r.knockout)));
+    #[cfg(feature = "bulk")]
+    let direct = crate::direct::Direct::new(&programs, &fields, &fields_by_id, email_field);
     Ok(Playbook {
         sla_minutes: raw.sla.minutes.clone(),
         escalate_to: raw.sla.escalate_to.clone(),
@@ -657,7 +661,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         provisional,
         fields,
         #[cfg(feature = "bulk")]
-        programs: Programs::new(rules.iter().map(|r| (&r.when, r.points, r.knockout))),
+        programs,
+        #[cfg(feature = "bulk")]
+        direct,
         rules,
         grades,
         reps,

@@ -140,8 +140,6 @@ impl Playbook {
         }
     }
 
-    /// Score, grade and qualification only: the hot path `evaluate` starts
-    /// with, exposed for bulk work (backtests, benchmarks).
     /// A submission validated (with messages in its locale when it failed)
     /// and read into a lead: the first steps of `evaluate` and `preview`.
     pub(crate) fn read<'a>(&'a self, submission: &'a Submission, store: &'a Store) -> Read<'a> {
@@ -176,7 +174,35 @@ impl Playbook {
             .map(|r| r.id.clone())
     }
 
+    /// Score, grade and qualification only: what `evaluate` computes
+    /// first, for bulk work (backtests, benchmarks). A clean submission is
+    /// scored straight from its values (`direct.rs`), any other through a lead.
     pub fn score(&self, submission: &Submission) -> Score {
+        #[cfg(feature = "bulk")]
+        if let Some(s) = self.score_directly(submission) {
+            return s;
+        }
+        self.score_in_full(submission)
+    }
+
+    /// `score` straight from the values, or `None` where the full path must
+    /// decide. Public for the property test that holds it to `score_in_full`.
+    #[cfg(feature = "bulk")]
+    #[doc(hidden)]
+    pub fn score_directly(&self, submission: &Submission) -> Option<Score> {
+        let bits = self.direct.settle(self, submission)?;
+        // The plan has no lazy tests: `tally` never asks.
+        let t = self.programs.tally(bits, |_| false);
+        let fired = Fired {
+            bits: t.held,
+            more: t.more,
+        };
+        Some(self.verdict(t.total, fired, t.knockout, true, false))
+    }
+
+    /// `score` through a validated lead, as `evaluate` scores.
+    #[doc(hidden)]
+    pub fn score_in_full(&self, submission: &Submission) -> Score {
         let store = Store::default();
         let (answers, invalid) = fields::validate(self, submission, &store);
         let lead = Lead::new(self, answers, &submission.context, &store);
@@ -187,7 +213,7 @@ impl Playbook {
         let mut trace = Trace::default();
         #[cfg(feature = "bulk")]
         let tallied = self.programs.settle(lead, &mut trace).map(|bits| {
-            let t = self.programs.tally(bits, lead, &mut trace);
+            let t = self.programs.tally(bits, |t| t.eval(lead, &mut trace));
             let fired = Fired {
                 bits: t.held,
                 more: t.more,
@@ -200,6 +226,18 @@ impl Playbook {
             Some(t) => t,
             None => self.walk(lead, &mut trace),
         };
+        self.verdict(total, fired, knockout, valid, trace.deferred_lists)
+    }
+
+    /// The score from the rules that held: grade and qualification.
+    fn verdict(
+        &self,
+        total: i64,
+        fired: Fired,
+        knockout: Option<usize>,
+        valid: bool,
+        deferred_lists: bool,
+    ) -> Score {
         // Compile bounds the sum of points to i32, so this never saturates.
         let score = i32::try_from(total).unwrap_or(if total < 0 { i32::MIN } else { i32::MAX });
         let grade = self
@@ -215,7 +253,7 @@ impl Playbook {
             qualified,
             knockout,
             fired,
-            deferred_lists: trace.deferred_lists,
+            deferred_lists,
         }
     }
 }

@@ -85,7 +85,7 @@ pub(crate) fn by_id(fields: &[Field]) -> Vec<usize> {
 /// finds every answer, where a lookup per field would compare strings all
 /// over again.
 #[inline(always)]
-fn merge<'a>(
+pub(crate) fn merge<'a>(
     ids: &str,
     ends: &[u32],
     values: &'a [Value],
@@ -128,7 +128,7 @@ pub(crate) fn complete(fields: &[Field]) -> SortedMap<()> {
     keys
 }
 
-static NULL: Value = Value::Null;
+pub(crate) static NULL: Value = Value::Null;
 
 /// The field errors of `validate`, in the visitor's language.
 pub(crate) fn errors(playbook: &Playbook, invalid: &[Invalid], lang: &str) -> Vec<FieldError> {
@@ -157,7 +157,7 @@ pub(crate) fn errors(playbook: &Playbook, invalid: &[Invalid], lang: &str) -> Ve
 /// the answer is blank or invalid); `text` is `value` trimmed when it is text.
 /// Written in place: an `Answer` moved out through `Option` and `Result`
 /// was copied at every step.
-fn check<'a>(
+pub(crate) fn check<'a>(
     field: &'a Field,
     value: &'a Value,
     text: &'a str,
@@ -293,7 +293,7 @@ fn check<'a>(
 }
 
 /// A text answer trimmed; `""` for any other answer.
-fn trimmed(v: &Value) -> &str {
+pub(crate) fn trimmed(v: &Value) -> &str {
     let Value::Text(s) = v else {
         return "";
     };
@@ -320,7 +320,7 @@ fn text_in<'a>(v: &'a Value, trimmed: &'a str) -> Result<Option<Cow<'a, str>>, F
 
 /// The longest answer a field takes, in characters: an address is also bound
 /// by what SMTP allows, and the message must name the limit actually applied.
-fn max_length(field: &Field) -> usize {
+pub(crate) fn max_length(field: &Field) -> usize {
     let own = field.max_length as usize;
     if field.kind == FieldKind::Email {
         own.min(email::MAX_EMAIL)
@@ -410,14 +410,14 @@ fn bool_of(v: &Value) -> Result<Option<bool>, FieldErrorCode> {
 /// answers it agrees with `email::domain` (the test below checks
 /// exhaustively), in one pass over the bytes, without the allocations and
 /// character decoding the general check needs per lead.
-struct PlainAddress {
+pub(crate) struct PlainAddress {
     /// The index of the `@`.
-    at: usize,
-    local_upper: bool,
-    domain_upper: bool,
+    pub at: usize,
+    pub local_upper: bool,
+    pub domain_upper: bool,
 }
 
-fn plain_address(s: &str) -> Option<PlainAddress> {
+pub(crate) fn plain_address(s: &str) -> Option<PlainAddress> {
     let b = s.as_bytes();
     // The local part: printable ASCII, no `.` at either end or twice in a row.
     let mut i = 0;
@@ -512,7 +512,7 @@ pub(crate) fn option_slots(options: &[String]) -> Vec<u16> {
 /// The option typed exactly as listed (nearly always): the slot its hash
 /// names, or the next ones.
 #[cfg(feature = "bulk")]
-fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
+pub(crate) fn exact_option<'a>(field: &'a Field, s: &str) -> Option<(usize, &'a str)> {
     let slots = &field.option_slots;
     if slots.is_empty() {
         return scan_options(field, s);

@@ -20,6 +20,7 @@
 use crate::condition::{Check, Cond, Subject, Test, Trace};
 use crate::lead::{Answer, Lead};
 use crate::raw::Op;
+use crate::text::same_bytes;
 
 /// Where a program ends: the rule holds, or it does not.
 const HOLDS: u16 = u16::MAX;
@@ -67,7 +68,7 @@ struct BitRules {
 
 /// One step of settling: steps after a `Subject` are about its answer.
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     /// Looks up the answer to `subject`. When it is missing, every test on
     /// it is false but `absent` (whose bits are `absent`), and the next
     /// `skip` steps (the rest of its tests) are passed over.
@@ -299,6 +300,49 @@ impl Programs {
         Some(bits)
     }
 
+    /// Each subject's steps (its `Step::Subject` first), in order, for
+    /// `direct`, which settles the same tests straight from a submission;
+    /// none when there are no programs.
+    pub fn groups(&self) -> impl Iterator<Item = &[Step]> {
+        let mut rest = if self.ready {
+            self.steps.as_slice()
+        } else {
+            &[]
+        };
+        std::iter::from_fn(move || {
+            let len = match rest.first()? {
+                Step::Subject { skip, .. } => 1 + usize::from(*skip),
+                _ => 1,
+            };
+            let (group, tail) = rest.split_at(len.min(rest.len()));
+            rest = tail;
+            Some(group)
+        })
+    }
+
+    /// Whether there are programs and every test in them is settled ahead:
+    /// then `tally` never calls its `lazy`.
+    pub fn all_settled(&self) -> bool {
+        self.ready && self.nodes.iter().all(|n| n.lazy == SETTLED)
+    }
+
+    /// The test `Step::Eval` names.
+    pub fn test(&self, i: u16) -> Option<&Test> {
+        self.tests.get(usize::from(i))
+    }
+
+    /// The bits of option `index` of the select whose `Step::Options` starts at `at`.
+    #[inline]
+    pub fn option_bits(&self, at: u32, index: usize) -> Option<u64> {
+        let at = usize::try_from(at).ok()?.checked_add(index)?;
+        self.option_bits.get(at).copied()
+    }
+
+    /// The word table `Step::Words` names.
+    pub fn table(&self, i: u16) -> Option<&WordTable> {
+        self.tables.get(usize::from(i))
+    }
+
     /// Splits the rules into `by_bit` and `others`.
     fn gather(&mut self) {
         let none = BitRules {
@@ -332,9 +376,10 @@ impl Programs {
         }
     }
 
-    /// Every rule on `lead`, whose settled tests are `bits`.
+    /// Every rule, given the settled tests' `bits`; `lazy` decides the
+    /// tests that are not settled ahead, where the tree walk would.
     #[inline]
-    pub fn tally(&self, bits: u64, lead: &Lead, trace: &mut Trace) -> Tally {
+    pub fn tally(&self, bits: u64, mut lazy: impl FnMut(&Test) -> bool) -> Tally {
         let mut t = Tally {
             total: 0,
             held: 0,
@@ -361,7 +406,7 @@ impl Programs {
                 Shape::Bit(b) => bits >> b & 1 == 1,
                 Shape::All(m) => bits & m == m,
                 Shape::Any(m) => bits & m != 0,
-                Shape::Program(at) => self.run(at, bits, lead, trace),
+                Shape::Program(at) => self.run(at, bits, &mut lazy),
             };
             if !holds {
                 continue;
@@ -384,14 +429,14 @@ impl Programs {
     }
 
     /// Runs the program from node `at`: whether it reaches `HOLDS`.
-    fn run(&self, mut at: u16, bits: u64, lead: &Lead, trace: &mut Trace) -> bool {
+    fn run(&self, mut at: u16, bits: u64, lazy: &mut impl FnMut(&Test) -> bool) -> bool {
         while let Some(node) = self.nodes.get(usize::from(at)) {
             let holds = if node.lazy == SETTLED {
                 bits >> node.bit & 1 == 1
             } else {
                 self.tests
                     .get(usize::from(node.lazy))
-                    .is_some_and(|t| t.eval(lead, trace))
+                    .is_some_and(&mut *lazy)
             };
             at = if holds { node.next.1 } else { node.next.0 };
         }
@@ -623,7 +668,7 @@ impl Builder {
 /// twice as many as words, so a text's word is found (or not) in about one
 /// probe instead of a comparison per phrase.
 #[derive(Debug, Clone, Default)]
-struct WordTable {
+pub(crate) struct WordTable {
     /// Lowercase words (empty: a free slot) and their bits.
     slots: Vec<(String, u64)>,
     /// The longest word: longer words of a text are in no phrase.
@@ -640,7 +685,7 @@ fn word_hash(w: &[u8]) -> usize {
 
 impl WordTable {
     /// Adds `word` (lowercase, not empty) with `bits`.
-    fn add(&mut self, word: &str, bits: u64) {
+    pub(crate) fn add(&mut self, word: &str, bits: u64) {
         if word.is_empty() {
             return;
         }
@@ -675,9 +720,30 @@ impl WordTable {
         }
     }
 
+    /// The bits of `key`, which must equal a word byte for byte (no
+    /// lowering, no length limit: a domain already in lowercase).
+    #[inline]
+    pub(crate) fn exact(&self, key: &[u8]) -> u64 {
+        if key.len() > self.longest {
+            return 0;
+        }
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = word_hash(key);
+        while let Some((slot, bits)) = self.slots.get(at & mask) {
+            if slot.is_empty() {
+                return 0;
+            }
+            if same_bytes(slot.as_bytes(), key) {
+                return *bits;
+            }
+            at += 1;
+        }
+        0
+    }
+
     /// The bits of the tests `word` (ASCII, any case) satisfies.
     #[inline]
-    fn bits(&self, word: &str) -> u64 {
+    pub(crate) fn bits(&self, word: &str) -> u64 {
         let w = word.as_bytes();
         let mut lower = [0u8; 32];
         if w.len() > self.longest || w.len() > lower.len() {
@@ -704,7 +770,7 @@ impl WordTable {
 
 /// Splits ASCII `s` into `spans` as `ascii_words` does; their count, or
 /// `None` when `s` is too long or has more words than `spans` holds.
-fn split(s: &str, spans: &mut [(u16, u16)]) -> Option<u8> {
+pub(crate) fn split(s: &str, spans: &mut [(u16, u16)]) -> Option<u8> {
     let b = s.as_bytes();
     let end = u16::try_from(b.len()).ok()?;
     let (mut n, mut start, mut i) = (0, None, 0u16);

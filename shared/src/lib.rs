@@ -11,6 +11,8 @@
 
 mod compile;
 mod condition;
+#[cfg(feature = "bulk")]
+mod direct;
 mod email;
 mod evaluate;
 mod fields;

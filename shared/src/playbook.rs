@@ -6,6 +6,8 @@
 
 use crate::condition::Cond;
 #[cfg(feature = "bulk")]
+use crate::direct::Direct;
+#[cfg(feature = "bulk")]
 use crate::flat::Programs;
 use crate::lead::OptionFold;
 use crate::map::SortedMap;
@@ -22,6 +24,9 @@ pub struct Playbook {
     /// The rules' conditions flattened, what scoring runs.
     #[cfg(feature = "bulk")]
     pub(crate) programs: Programs,
+    /// Clean submissions scored straight from their values (`direct.rs`).
+    #[cfg(feature = "bulk")]
+    pub(crate) direct: Direct,
     pub(crate) grades: Vec<Grade>,
     pub(crate) reps: Vec<Rep>,
     pub(crate) teams: Vec<Team>,

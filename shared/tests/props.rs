@@ -337,23 +337,29 @@ fn plausible(field: &baton::Field) -> BoxedStrategy<Value> {
     }
 }
 
+/// An answer (or none) to each field of `pb`, keyed by its id.
+fn answers(
+    pb: &Playbook,
+    answer: impl Fn(&baton::Field) -> BoxedStrategy<Option<Value>>,
+) -> Vec<BoxedStrategy<(String, Option<Value>)>> {
+    let one = |f: &baton::Field| {
+        let id = f.id.clone();
+        answer(f).prop_map(move |v| (id.clone(), v)).boxed()
+    };
+    pb.fields().iter().map(one).collect()
+}
+
 /// Submissions to `pb`: mostly plausible answers, some arbitrary ones, some
 /// missing, plus answers to fields the form does not have.
 fn submission(pb: &Playbook) -> impl Strategy<Value = Submission> {
-    let answers: Vec<BoxedStrategy<(String, Option<Value>)>> = pb
-        .fields()
-        .iter()
-        .map(|f| {
-            let id = f.id.clone();
-            prop_oneof![
-                30 => plausible(f).prop_map(Some),
-                1 => value().prop_map(Some),
-                1 => Just(None),
-            ]
-            .prop_map(move |v| (id.clone(), v))
-            .boxed()
-        })
-        .collect();
+    let answers = answers(pb, |f| {
+        prop_oneof![
+            30 => plausible(f).prop_map(Some),
+            1 => value().prop_map(Some),
+            1 => Just(None),
+        ]
+        .boxed()
+    });
     let ids: Vec<String> = pb.fields().iter().map(|f| f.id.clone()).collect();
     let key = prop_oneof![1 => prop::sample::select(ids), 3 => any::<String>()];
     (
@@ -446,16 +452,31 @@ fn domain() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Which tests generated rules use.
+#[derive(Clone, Copy, PartialEq)]
+#[cfg_attr(not(feature = "bulk"), allow(dead_code))]
+enum Tests {
+    /// Every operator on every field and fact.
+    All,
+    /// Only those `score` settles straight from a clean submission's
+    /// values (`direct.rs`): ranges on numbers, a select's options, yes/no,
+    /// single words, domain lists, presence.
+    Direct,
+}
+
 /// A type-correct test on one of the generated form's fields or facts.
-fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> {
-    let num_op = prop::sample::select(vec![
+fn arb_leaf(in_route: bool, grades: Vec<String>, tests: Tests) -> BoxedStrategy<RawCondition> {
+    let mut num_ops = vec![
         Op::Equals,
-        Op::NotEquals,
         Op::AtLeast,
         Op::AtMost,
         Op::GreaterThan,
         Op::LessThan,
-    ]);
+    ];
+    if tests == Tests::All {
+        num_ops.push(Op::NotEquals);
+    }
+    let num_op = prop::sample::select(num_ops);
     let ints = || prop::collection::vec(-10i64..6000, 1..4);
     let set_op = || prop::sample::select(vec![Op::In, Op::NotIn]);
     let presence = || prop::sample::select(vec![Op::Present, Op::Absent]);
@@ -472,6 +493,7 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
             "gclid",
         ])
     };
+    // The tests `direct.rs` settles, then the others.
     let mut all: Vec<BoxedStrategy<RawCondition>> = vec![
         (num_op, -10i64..6000)
             .prop_map(|(op, v)| leaf(("field", "employees"), op, Some(json!(v))))
@@ -485,6 +507,29 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
                 )
             })
             .boxed(),
+        (
+            set_op(),
+            prop::sample::subsequence(COUNTRIES.to_vec(), 1..4),
+        )
+            .prop_map(|(op, v)| leaf(("field", "country"), op, Some(json!(v))))
+            .boxed(),
+        (
+            prop::sample::select(vec!["consent", "newsletter"]),
+            any::<bool>(),
+        )
+            .prop_map(|(f, b)| leaf(("field", f), Op::Equals, Some(json!(b))))
+            .boxed(),
+        (subject(), presence())
+            .prop_map(|(f, op)| leaf(("field", f), op, None))
+            .boxed(),
+        (set_op(), prop::collection::vec(domain(), 1..3))
+            .prop_map(|(op, d)| leaf(("fact", "email_domain"), op, Some(json!(d))))
+            .boxed(),
+        prop::collection::vec(word(), 1..4)
+            .prop_map(|ws| leaf(("field", "title"), Op::ContainsWord, Some(json!(ws))))
+            .boxed(),
+    ];
+    let others: Vec<BoxedStrategy<RawCondition>> = vec![
         (set_op(), ints())
             .prop_map(|(op, v)| leaf(("field", "employees"), op, Some(json!(v))))
             .boxed(),
@@ -499,12 +544,6 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
             word(),
         )
             .prop_map(|(op, w)| leaf(("field", "title"), op, Some(json!(w))))
-            .boxed(),
-        (
-            set_op(),
-            prop::sample::subsequence(COUNTRIES.to_vec(), 1..4),
-        )
-            .prop_map(|(op, v)| leaf(("field", "country"), op, Some(json!(v))))
             .boxed(),
         (
             prop::sample::select(vec![Op::In, Op::NotIn, Op::Equals, Op::NotEquals]),
@@ -525,18 +564,6 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
         prop::sample::select(vec![Op::FreeEmail, Op::DisposableEmail, Op::BusinessEmail])
             .prop_map(|op| leaf(("field", "email"), op, None))
             .boxed(),
-        (
-            prop::sample::select(vec!["consent", "newsletter"]),
-            any::<bool>(),
-        )
-            .prop_map(|(f, b)| leaf(("field", f), Op::Equals, Some(json!(b))))
-            .boxed(),
-        (subject(), presence())
-            .prop_map(|(f, op)| leaf(("field", f), op, None))
-            .boxed(),
-        (set_op(), prop::collection::vec(domain(), 1..3))
-            .prop_map(|(op, d)| leaf(("fact", "email_domain"), op, Some(json!(d))))
-            .boxed(),
         word()
             .prop_map(|w| leaf(("fact", "utm_source"), Op::Equals, Some(json!(w))))
             .boxed(),
@@ -553,6 +580,9 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
             .prop_map(|n| leaf(("fact", "pages_seen"), Op::AtLeast, Some(json!(n))))
             .boxed(),
     ];
+    if tests == Tests::All {
+        all.extend(others);
+    }
     if in_route {
         all.push(
             any::<bool>()
@@ -573,8 +603,8 @@ fn arb_leaf(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> 
     prop::strategy::Union::new(all).boxed()
 }
 
-fn arb_cond(in_route: bool, grades: Vec<String>) -> BoxedStrategy<RawCondition> {
-    arb_leaf(in_route, grades)
+fn arb_cond(in_route: bool, grades: Vec<String>, tests: Tests) -> BoxedStrategy<RawCondition> {
+    arb_leaf(in_route, grades, tests)
         .prop_recursive(3, 12, 3, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 1..4).prop_map(|cs| RawCondition {
@@ -598,6 +628,10 @@ const GRADE_NAMES: [&str; 4] = ["A", "B", "C", "D"];
 
 /// A valid playbook over a fixed form, with random rules, grades, reps and routes.
 fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
+    playbook_with(Tests::All)
+}
+
+fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
     let grades = (
         1usize..=4,
         prop::collection::vec(1i32..40, 3),
@@ -620,17 +654,21 @@ fn arb_playbook() -> impl Strategy<Value = RawPlaybook> {
                 .collect::<Vec<_>>()
         });
     grades
-        .prop_flat_map(|grades| {
+        .prop_flat_map(move |grades| {
             let names: Vec<String> = grades.iter().map(|g| g.grade.clone()).collect();
             let rule = (
                 -100i32..100,
                 prop::bool::weighted(0.1),
                 prop::bool::weighted(0.25),
                 prop::option::of("[A-Za-z ]{1,20}"),
-                arb_cond(false, names.clone()),
+                arb_cond(false, names.clone(), tests),
             );
             let rep = (any::<bool>(), 1u32..4, any::<[bool; 3]>());
-            let route = (arb_cond(true, names.clone()), any::<bool>(), 0usize..4);
+            let route = (
+                arb_cond(true, names.clone(), Tests::All),
+                any::<bool>(),
+                0usize..4,
+            );
             (
                 Just(grades),
                 prop::collection::vec(rule, 0..10),
@@ -1025,5 +1063,163 @@ proptest! {
         prop_assert_eq!(&json, &serde_json::to_string(&theirs).unwrap_or_default());
         let back: baton::SortedMap<u8> = serde_json::from_str(&json).unwrap_or_default();
         prop_assert_eq!(back, ours);
+    }
+}
+
+// ------------------------------------------------------------------ the shortcut for clean submissions
+
+/// `direct.rs` is part of the `bulk` feature.
+#[cfg(feature = "bulk")]
+mod direct {
+    use super::*;
+
+    const PEER_TOML: &str = include_str!("../../bench/peer-rules.toml");
+
+    /// `score` scores a clean submission straight from its values (`direct.rs`)
+    /// and any other through a validated lead. Wherever it takes the shortcut it
+    /// must reach the full path's verdict exactly: score, grade, knock-out, every
+    /// rule that held. Checked on generated playbooks and on the peer benchmark's,
+    /// and the shortcut must be taken often enough for that to mean something.
+    #[test]
+    fn scoring_straight_from_the_values_agrees_with_the_full_path() {
+        use proptest::test_runner::{Config, TestRunner};
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+        let peer = baton::parse_toml(PEER_TOML).expect("bench/peer-rules.toml compiles");
+        let (taken, scored) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let check = |pb: &Playbook, sub: &Submission| {
+            let full = pb.score_in_full(sub);
+            scored.fetch_add(1, Relaxed);
+            if let Some(direct) = pb.score_directly(sub) {
+                taken.fetch_add(1, Relaxed);
+                assert_eq!(direct, full, "{}", serde_json::to_string(sub).unwrap());
+            }
+            assert_eq!(pb.score(sub), full);
+        };
+        let mut runner = TestRunner::new(Config::with_cases(256));
+        let generated = playbook_with(Tests::Direct).prop_flat_map(|raw| {
+            let pb = compiled(&raw);
+            let subs = (
+                prop::collection::vec(submission(&pb), 1..4),
+                prop::collection::vec(mostly_clean(&pb), 1..8),
+            );
+            (Just(raw), subs)
+        });
+        runner
+            .run(&generated, |(raw, (messy, clean))| {
+                let pb = compiled(&raw);
+                for sub in messy.iter().chain(&clean) {
+                    check(&pb, sub);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let generated_taken = taken.swap(0, Relaxed);
+        let generated_scored = scored.swap(0, Relaxed);
+        // A runner counts the cases it has run: a new one for the next strategy.
+        let subs = (
+            prop::collection::vec(submission(&peer), 1..4),
+            prop::collection::vec(mostly_clean(&peer), 1..8),
+        );
+        TestRunner::new(Config::with_cases(256))
+            .run(&subs, |(messy, clean)| {
+                for sub in messy.iter().chain(&clean) {
+                    check(&peer, sub);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (peer_taken, peer_scored) = (taken.load(Relaxed), scored.load(Relaxed));
+        // Messy answers take the full path; most clean ones the shortcut.
+        assert!(
+            generated_taken * 4 > generated_scored,
+            "{generated_taken} of {generated_scored}"
+        );
+        assert!(
+            peer_taken * 4 > peer_scored,
+            "{peer_taken} of {peer_scored}"
+        );
+    }
+
+    /// An answer as the widget sends it: of the field's kind, a select's as
+    /// listed, a number as a number.
+    fn clean(field: &baton::Field) -> BoxedStrategy<Value> {
+        fn text(re: &'static str) -> BoxedStrategy<Value> {
+            re.prop_map(Value::Text).boxed()
+        }
+        match field.kind {
+            FieldKind::Email => prop_oneof![
+                text("[a-z0-9]{1,10}(\\.[a-z0-9]{1,5})?@[a-z]{1,10}\\.(com|de|io)"),
+                prop::sample::select(vec!["ana@acme.com", "someone@gmail.com", "Ana@EU.Acme.COM"])
+                    .prop_map(|s| Value::Text(s.to_owned())),
+            ]
+            .boxed(),
+            FieldKind::Text => text("[A-Za-z ]{1,30}"),
+            FieldKind::Number => {
+                let lo = field.min.unwrap_or(-100).max(-1_000_000);
+                let hi = field.max.unwrap_or(10_000).min(1_000_000);
+                (lo..=hi).prop_map(Value::Int).boxed()
+            }
+            FieldKind::Select => prop::sample::select(field.options.clone())
+                .prop_map(Value::Text)
+                .boxed(),
+            FieldKind::Phone => text("\\+49 [0-9]{6,10}"),
+            FieldKind::Hidden => text("[A-Za-z0-9_-]{0,16}"),
+            // A required box ticked, a required choice made: else it is invalid.
+            FieldKind::Checkbox | FieldKind::Consent if field.required => {
+                Just(Value::Bool(true)).boxed()
+            }
+            FieldKind::Checkbox | FieldKind::Consent => any::<bool>().prop_map(Value::Bool).boxed(),
+            FieldKind::Multiselect => {
+                let n = field.options.len();
+                prop::sample::subsequence(field.options.clone(), usize::from(field.required)..=n)
+                    .prop_map(|v| Value::List(v.into_iter().map(Value::Text).collect()))
+                    .boxed()
+            }
+        }
+    }
+
+    /// Submissions mostly of `clean` answers, some `plausible` or missing ones.
+    fn mostly_clean(pb: &Playbook) -> impl Strategy<Value = Submission> {
+        let answers = answers(pb, |f| {
+            prop_oneof![
+                30 => clean(f).prop_map(Some),
+                2 => plausible(f).prop_map(Some),
+                1 => Just(None),
+            ]
+            .boxed()
+        });
+        (
+            answers,
+            prop::collection::btree_map("[a-z_]{1,8}", value(), 0..2),
+        )
+            .prop_map(|(answers, extra)| {
+                let mut fields = extra;
+                fields.extend(answers.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+                Submission {
+                    fields: fields.into(),
+                    ..Submission::default()
+                }
+            })
+    }
+
+    /// The peer benchmark's leads as the workload writes them take the shortcut.
+    #[test]
+    fn a_clean_lead_to_the_peer_playbook_is_scored_straight_from_its_values() {
+        let peer = baton::parse_toml(PEER_TOML).unwrap();
+        let sub: Submission = serde_json::from_value(json!({ "fields": {
+            "email": "Ana@Acme.COM", "employees": 250, "industry": "saas", "country": "DE",
+            "jobTitle": "VP of Sales", "seniority": "vp", "budget": 120000, "timeline": "now",
+            "source": "demo-request", "pageViews": 12, "usesCompetitor": true, "hasPhone": true,
+            "annualRevenue": 20000000
+        }}))
+        .unwrap();
+        let direct = peer
+            .score_directly(&sub)
+            .expect("a clean lead takes the shortcut");
+        assert_eq!(direct, peer.score_in_full(&sub));
+        let d = peer.evaluate(&sub);
+        assert_eq!((direct.score, direct.qualified), (d.score, d.qualified));
+        assert!(d.qualified && d.score >= 60, "{d:?}");
     }
 }
