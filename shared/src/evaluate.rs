@@ -209,6 +209,25 @@ impl Playbook {
         self.score_lead(&lead, invalid.is_empty())
     }
 
+    /// `score` by walking every rule's condition tree, as the widget and
+    /// the edge do: what the flattened rules (`flat.rs`) are held to.
+    #[cfg(feature = "bulk")]
+    #[doc(hidden)]
+    pub fn score_by_walk(&self, submission: &Submission) -> Score {
+        let store = Store::default();
+        let (answers, invalid) = fields::validate(self, submission, &store);
+        let lead = Lead::new(self, answers, &submission.context, &store);
+        let mut trace = Trace::default();
+        let (total, fired, knockout) = self.walk(&lead, &mut trace);
+        self.verdict(
+            total,
+            fired,
+            knockout,
+            invalid.is_empty(),
+            trace.deferred_lists,
+        )
+    }
+
     pub(crate) fn score_lead(&self, lead: &Lead, valid: bool) -> Score {
         let mut trace = Trace::default();
         #[cfg(feature = "bulk")]

@@ -43,6 +43,9 @@ pub(crate) struct Programs {
     /// playbook order: what scoring reads, packed (a `Rule` is much larger).
     rules: Vec<Scored>,
     nodes: Vec<Node>,
+    /// The steps of each `Shape::Formula`, end to end (`formulas[f]` is a range).
+    fops: Vec<Fop>,
+    formulas: Vec<(u32, u32)>,
     /// The rules among the first 64 that hold exactly when one settled
     /// test does (`Shape::Bit`), gathered per test bit: tallying visits the
     /// bits that hold, not every such rule.
@@ -51,6 +54,8 @@ pub(crate) struct Programs {
     bit_mask: u64,
     /// The other rules, in playbook order: decided one by one.
     others: Vec<usize>,
+    /// Bit `i` when rule `i` (of the first 64) knocks out.
+    knockouts: u64,
     /// Whether there are programs at all (none: scoring walks the trees).
     ready: bool,
 }
@@ -125,8 +130,29 @@ enum Shape {
     All(u64),
     /// Holds when any bit of the mask holds.
     Any(u64),
+    /// `Programs::formulas[f]`: a tree of settled tests.
+    Formula(u16),
     /// A jump program from this node (or `HOLDS`/`FAILS`).
     Program(u16),
+}
+
+/// One step of a formula, which decides a tree of settled tests on a stack
+/// of verdicts (bit 0 the top) without a branch on any of them: the tests
+/// have no side effects once settled, so the tree walk's short cuts cannot
+/// change its verdict, and a mispredicted branch per node costs more than
+/// deciding every node.
+#[derive(Debug, Clone, Copy)]
+enum Fop {
+    /// Pushes whether every literal holds: the bits of `pos` set, of `neg` clear.
+    All { pos: u64, neg: u64 },
+    /// Pushes whether any literal holds.
+    Any { pos: u64, neg: u64 },
+    /// Pops `n` verdicts and pushes whether all of them held.
+    And(u8),
+    /// Pops `n` verdicts and pushes whether any of them held.
+    Or(u8),
+    /// Turns the top verdict.
+    Not,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +176,12 @@ fn range(t: &Test) -> Option<(i64, i64)> {
         (Check::Int(v), Op::LessThan) => v.checked_sub(1).map(|hi| (i64::MIN, hi)),
         _ => None,
     }
+}
+
+/// The low `n` bits (`n` at most 64).
+#[inline(always)]
+fn mask(n: u8) -> u64 {
+    u64::MAX.checked_shr(64 - u32::from(n.min(64))).unwrap_or(0)
 }
 
 /// Whether a test may leave a mark in the trace, so must be decided where
@@ -374,6 +406,9 @@ impl Programs {
                 self.bit_mask |= 1 << b;
             }
         }
+        for (i, rule) in self.rules.iter().enumerate().take(64) {
+            self.knockouts |= u64::from(rule.knockout) << i;
+        }
     }
 
     /// Every rule, given the settled tests' `bits`; `lazy` decides the
@@ -398,6 +433,10 @@ impl Programs {
                 first_knockout = first_knockout.min(r.knockout);
             }
         }
+        // Whether a rule holds is data, not control: among the first 64
+        // it is added without a branch (a mispredicted one per rule costs
+        // more than the addition).
+        let mut others = 0u64;
         for &i in &self.others {
             let Some(rule) = self.rules.get(i) else {
                 continue;
@@ -406,19 +445,29 @@ impl Programs {
                 Shape::Bit(b) => bits >> b & 1 == 1,
                 Shape::All(m) => bits & m == m,
                 Shape::Any(m) => bits & m != 0,
+                Shape::Formula(f) => self.formula(f, bits),
                 Shape::Program(at) => self.run(at, bits, &mut lazy),
             };
-            if !holds {
-                continue;
-            }
-            t.total += i64::from(rule.points);
             match u32::try_from(i).ok().filter(|&i| i < 64) {
-                Some(i) => t.held |= 1 << i,
-                None => t.more.push(i),
+                Some(i) => {
+                    t.total += i64::from(rule.points) & -i64::from(holds);
+                    others |= u64::from(holds) << i;
+                }
+                None if holds => {
+                    t.total += i64::from(rule.points);
+                    t.more.push(i);
+                    if rule.knockout && t.knockout.is_none() {
+                        t.knockout = Some(i);
+                    }
+                }
+                None => {}
             }
-            if rule.knockout && t.knockout.is_none() {
-                t.knockout = Some(i);
-            }
+        }
+        t.held |= others;
+        // The first of them that knocks out comes before any past 64.
+        let knocked = others & self.knockouts;
+        if knocked != 0 {
+            t.knockout = Some(knocked.trailing_zeros() as usize);
         }
         // The first knock-out of all: of the one-test rules, or of the others.
         if first_knockout != u8::MAX {
@@ -426,6 +475,31 @@ impl Programs {
             t.knockout = Some(t.knockout.map_or(k, |o| o.min(k)));
         }
         t
+    }
+
+    /// Whether formula `f` holds on the settled tests' `bits`.
+    #[inline]
+    fn formula(&self, f: u16, bits: u64) -> bool {
+        let Some(&(from, to)) = self.formulas.get(usize::from(f)) else {
+            return false;
+        };
+        let fops = self
+            .fops
+            .get(from as usize..to as usize)
+            .unwrap_or_default();
+        let mut stack = 0u64;
+        for op in fops {
+            // `&` and `|` of verdicts, not `&&`/`||`: no branch on them.
+            let (popped, verdict) = match *op {
+                Fop::All { pos, neg } => (0, (bits & pos == pos) & (!bits & neg == neg)),
+                Fop::Any { pos, neg } => (0, (bits & pos != 0) | (!bits & neg != 0)),
+                Fop::And(n) => (n, stack & mask(n) == mask(n)),
+                Fop::Or(n) => (n, stack & mask(n) != 0),
+                Fop::Not => (1, stack & 1 == 0),
+            };
+            stack = stack.checked_shr(u32::from(popped)).unwrap_or(0) << 1 | u64::from(verdict);
+        }
+        stack & 1 == 1
     }
 
     /// Runs the program from node `at`: whether it reaches `HOLDS`.
@@ -470,6 +544,8 @@ struct Builder {
     seen: Vec<(Test, u8)>,
     /// More distinct tests than bits.
     overflow: bool,
+    fops: Vec<Fop>,
+    formulas: Vec<(u32, u32)>,
 }
 
 /// No bit (`Step::Eval::not`).
@@ -493,7 +569,107 @@ impl Builder {
                     Shape::Any(mask)
                 }
             }
-            _ => Shape::Program(self.emit(when, HOLDS, FAILS)),
+            _ => match self.formula(when) {
+                Some(f) => Shape::Formula(f),
+                None => Shape::Program(self.emit(when, HOLDS, FAILS)),
+            },
+        }
+    }
+
+    /// The formula of `when`, or `None` when a test in it is decided lazily
+    /// (where the walk would), or it is too deep for the stack.
+    fn formula(&mut self, when: &Cond) -> Option<u16> {
+        fn lazy(c: &Cond) -> bool {
+            match c {
+                Cond::Test(t) => marks_trace(t),
+                Cond::Not(c) => lazy(c),
+                Cond::All(cs) | Cond::Any(cs) => cs.iter().any(lazy),
+            }
+        }
+        if lazy(when) {
+            return None;
+        }
+        let from = self.fops.len();
+        if !self.fops(when, 0) {
+            self.fops.truncate(from);
+            return None;
+        }
+        let at = u16::try_from(self.formulas.len()).ok()?;
+        let range = (
+            u32::try_from(from).ok()?,
+            u32::try_from(self.fops.len()).ok()?,
+        );
+        self.formulas.push(range);
+        Some(at)
+    }
+
+    /// Emits the steps of `c` onto a stack `height` verdicts high; `false`
+    /// when it would grow past the stack's 64 bits.
+    fn fops(&mut self, c: &Cond, height: usize) -> bool {
+        if height >= 64 {
+            return false;
+        }
+        // A test, or a test negated: one literal of a group.
+        let literal = |b: &mut Self, c: &Cond| match c {
+            Cond::Test(t) => Some((1u64 << b.bit(t), 0)),
+            Cond::Not(inner) => match &**inner {
+                Cond::Test(t) => Some((0, 1u64 << b.bit(t))),
+                _ => None,
+            },
+            _ => None,
+        };
+        match c {
+            Cond::Test(_) => {
+                let (pos, neg) = literal(self, c).unwrap_or_default();
+                self.fops.push(Fop::All { pos, neg });
+                true
+            }
+            Cond::Not(inner) => match literal(self, c) {
+                Some((pos, neg)) => {
+                    self.fops.push(Fop::All { pos, neg });
+                    true
+                }
+                None => {
+                    let ok = self.fops(inner, height);
+                    self.fops.push(Fop::Not);
+                    ok
+                }
+            },
+            Cond::All(cs) | Cond::Any(cs) => {
+                let all = matches!(c, Cond::All(_));
+                // The literals first, as one group; an empty `all` holds
+                // and an empty `any` does not, as the groups of no literal do.
+                let (mut pos, mut neg, mut literals) = (0, 0, cs.is_empty());
+                let mut nested = Vec::new();
+                for x in cs {
+                    match literal(self, x) {
+                        Some((p, q)) => {
+                            (pos, neg, literals) = (pos | p, neg | q, true);
+                        }
+                        None => nested.push(x),
+                    }
+                }
+                let mut n = 0;
+                if literals {
+                    self.fops.push(if all {
+                        Fop::All { pos, neg }
+                    } else {
+                        Fop::Any { pos, neg }
+                    });
+                    n = 1;
+                }
+                for x in nested {
+                    if !self.fops(x, height + n) {
+                        return false;
+                    }
+                    n += 1;
+                }
+                if n > 1 {
+                    let n = u8::try_from(n).unwrap_or(u8::MAX);
+                    self.fops.push(if all { Fop::And(n) } else { Fop::Or(n) });
+                }
+                true
+            }
         }
     }
 
@@ -593,6 +769,8 @@ impl Builder {
             tests: self.lazy,
             rules,
             nodes: self.nodes,
+            fops: self.fops,
+            formulas: self.formulas,
             ready: !self.overflow,
             ..Programs::default()
         };

@@ -1203,6 +1203,32 @@ mod direct {
             })
     }
 
+    /// With `bulk`, rules are flattened (`flat.rs`): each distinct test
+    /// settled once into a bit, each rule a mask or a formula over the bits.
+    /// The verdict must be the one of walking the condition trees, on
+    /// playbooks with every operator, `not` and nesting.
+    #[test]
+    fn flattened_rules_reach_the_verdicts_of_the_tree_walk() {
+        use proptest::test_runner::{Config, TestRunner};
+        let generated = arb_playbook().prop_flat_map(|raw| {
+            let pb = compiled(&raw);
+            let subs = (
+                prop::collection::vec(submission(&pb), 1..4),
+                prop::collection::vec(mostly_clean(&pb), 1..4),
+            );
+            (Just(raw), subs)
+        });
+        TestRunner::new(Config::with_cases(256))
+            .run(&generated, |(raw, (messy, clean))| {
+                let pb = compiled(&raw);
+                for sub in messy.iter().chain(&clean) {
+                    prop_assert_eq!(pb.score_in_full(sub), pb.score_by_walk(sub));
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
     /// The peer benchmark's leads as the workload writes them take the shortcut.
     #[test]
     fn a_clean_lead_to_the_peer_playbook_is_scored_straight_from_its_values() {
