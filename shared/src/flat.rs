@@ -46,6 +46,9 @@ pub(crate) struct Programs {
     /// The steps of each `Shape::Formula`, end to end (`formulas[f]` is a range).
     fops: Vec<Fop>,
     formulas: Vec<(u32, u32)>,
+    /// Each `Shape::Clauses`, its groups in `clauses`.
+    clause_sets: Vec<ClauseSet>,
+    clauses: Vec<(u64, u64)>,
     /// The rules among the first 64 that hold exactly when one settled
     /// test does (`Shape::Bit`), gathered per test bit: tallying visits the
     /// bits that hold, not every such rule.
@@ -130,6 +133,8 @@ enum Shape {
     All(u64),
     /// Holds when any bit of the mask holds.
     Any(u64),
+    /// `Programs::clause_sets[c]`: literals and groups of literals.
+    Clauses(u16),
     /// `Programs::formulas[f]`: a tree of settled tests.
     Formula(u16),
     /// A jump program from this node (or `HOLDS`/`FAILS`).
@@ -153,6 +158,20 @@ enum Fop {
     Or(u8),
     /// Turns the top verdict.
     Not,
+}
+
+/// A rule two levels deep, nearly every nested rule people write: an `all`
+/// of literals (tests, negated or not) and of `any`s of literals, or an
+/// `any` of literals and of `all`s of literals. The literals are the bits
+/// of `pos` set and of `neg` clear; each group is one `(pos, neg)`.
+#[derive(Debug, Clone, Copy)]
+struct ClauseSet {
+    all: bool,
+    pos: u64,
+    neg: u64,
+    /// The groups: `Programs::clauses[from..to]`.
+    from: u32,
+    to: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -445,6 +464,7 @@ impl Programs {
                 Shape::Bit(b) => bits >> b & 1 == 1,
                 Shape::All(m) => bits & m == m,
                 Shape::Any(m) => bits & m != 0,
+                Shape::Clauses(c) => self.clause_set(c, bits),
                 Shape::Formula(f) => self.formula(f, bits),
                 Shape::Program(at) => self.run(at, bits, &mut lazy),
             };
@@ -475,6 +495,30 @@ impl Programs {
             t.knockout = Some(t.knockout.map_or(k, |o| o.min(k)));
         }
         t
+    }
+
+    /// Whether clause set `c` holds on the settled tests' `bits`.
+    #[inline]
+    fn clause_set(&self, c: u16, bits: u64) -> bool {
+        let Some(set) = self.clause_sets.get(usize::from(c)) else {
+            return false;
+        };
+        let groups = self.clauses.get(set.from as usize..set.to as usize);
+        let (pos, neg) = (set.pos, set.neg);
+        // `&` and `|` of verdicts: no branch on them.
+        if set.all {
+            let mut holds = (bits & pos == pos) & (!bits & neg == neg);
+            for &(p, n) in groups.unwrap_or_default() {
+                holds &= (bits & p | !bits & n) != 0;
+            }
+            holds
+        } else {
+            let mut holds = (bits & pos | !bits & neg) != 0;
+            for &(p, n) in groups.unwrap_or_default() {
+                holds |= (bits & p == p) & (!bits & n == n);
+            }
+            holds
+        }
     }
 
     /// Whether formula `f` holds on the settled tests' `bits`.
@@ -546,6 +590,8 @@ struct Builder {
     overflow: bool,
     fops: Vec<Fop>,
     formulas: Vec<(u32, u32)>,
+    clause_sets: Vec<ClauseSet>,
+    clauses: Vec<(u64, u64)>,
 }
 
 /// No bit (`Step::Eval::not`).
@@ -569,10 +615,75 @@ impl Builder {
                     Shape::Any(mask)
                 }
             }
-            _ => match self.formula(when) {
-                Some(f) => Shape::Formula(f),
-                None => Shape::Program(self.emit(when, HOLDS, FAILS)),
+            _ => match (self.clause_set(when), self.formula(when)) {
+                (Some(c), _) => Shape::Clauses(c),
+                (None, Some(f)) => Shape::Formula(f),
+                (None, None) => Shape::Program(self.emit(when, HOLDS, FAILS)),
             },
+        }
+    }
+
+    /// The clause set of `when`, or `None` when it is not of that shape or
+    /// a test in it is decided lazily.
+    fn clause_set(&mut self, when: &Cond) -> Option<u16> {
+        let (all, cs) = match when {
+            Cond::All(cs) => (true, cs),
+            Cond::Any(cs) => (false, cs),
+            _ => return None,
+        };
+        // A shape check first, so that no bit is given to a test of a rule
+        // that turns out to be no clause set.
+        let literal = |c: &Cond| match c {
+            Cond::Test(t) => !marks_trace(t),
+            Cond::Not(c) => matches!(&**c, Cond::Test(t) if !marks_trace(t)),
+            _ => false,
+        };
+        let group = |c: &Cond| match (all, c) {
+            (true, Cond::Any(g)) | (false, Cond::All(g)) => g.iter().all(literal),
+            _ => false,
+        };
+        if !cs.iter().all(|c| literal(c) || group(c)) {
+            return None;
+        }
+        let from = u32::try_from(self.clauses.len()).ok()?;
+        let (mut pos, mut neg) = (0, 0);
+        for c in cs {
+            match c {
+                Cond::All(g) | Cond::Any(g) => {
+                    let (mut p, mut n) = (0, 0);
+                    for x in g {
+                        let (a, b) = self.literal(x).unwrap_or_default();
+                        (p, n) = (p | a, n | b);
+                    }
+                    self.clauses.push((p, n));
+                }
+                _ => {
+                    let (a, b) = self.literal(c).unwrap_or_default();
+                    (pos, neg) = (pos | a, neg | b);
+                }
+            }
+        }
+        let to = u32::try_from(self.clauses.len()).ok()?;
+        self.clause_sets.push(ClauseSet {
+            all,
+            pos,
+            neg,
+            from,
+            to,
+        });
+        u16::try_from(self.clause_sets.len() - 1).ok()
+    }
+
+    /// A literal's bit, in the first mask for a test and in the second for
+    /// a test negated; `None` for anything else.
+    fn literal(&mut self, c: &Cond) -> Option<(u64, u64)> {
+        match c {
+            Cond::Test(t) => Some((1u64 << self.bit(t), 0)),
+            Cond::Not(inner) => match &**inner {
+                Cond::Test(t) => Some((0, 1u64 << self.bit(t))),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -609,22 +720,13 @@ impl Builder {
         if height >= 64 {
             return false;
         }
-        // A test, or a test negated: one literal of a group.
-        let literal = |b: &mut Self, c: &Cond| match c {
-            Cond::Test(t) => Some((1u64 << b.bit(t), 0)),
-            Cond::Not(inner) => match &**inner {
-                Cond::Test(t) => Some((0, 1u64 << b.bit(t))),
-                _ => None,
-            },
-            _ => None,
-        };
         match c {
             Cond::Test(_) => {
-                let (pos, neg) = literal(self, c).unwrap_or_default();
+                let (pos, neg) = self.literal(c).unwrap_or_default();
                 self.fops.push(Fop::All { pos, neg });
                 true
             }
-            Cond::Not(inner) => match literal(self, c) {
+            Cond::Not(inner) => match self.literal(c) {
                 Some((pos, neg)) => {
                     self.fops.push(Fop::All { pos, neg });
                     true
@@ -642,7 +744,7 @@ impl Builder {
                 let (mut pos, mut neg, mut literals) = (0, 0, cs.is_empty());
                 let mut nested = Vec::new();
                 for x in cs {
-                    match literal(self, x) {
+                    match self.literal(x) {
                         Some((p, q)) => {
                             (pos, neg, literals) = (pos | p, neg | q, true);
                         }
@@ -771,6 +873,8 @@ impl Builder {
             nodes: self.nodes,
             fops: self.fops,
             formulas: self.formulas,
+            clause_sets: self.clause_sets,
+            clauses: self.clauses,
             ready: !self.overflow,
             ..Programs::default()
         };
