@@ -28,6 +28,7 @@ use crate::flat::{split, Programs, Step, WordTable};
 use crate::lead::{Answer, Store};
 use crate::playbook::{Field, Playbook};
 use crate::raw::{FieldKind, Op};
+use crate::text::same_bytes;
 use crate::wire::{Submission, Value};
 
 /// The plan: one column per field of the form, in the byte order of the
@@ -39,6 +40,8 @@ pub(crate) struct Direct {
     ranges: Vec<(i64, i64, u8)>,
     /// The domain lists of `email_domain` (`Domains::table`).
     tables: Vec<WordTable>,
+    /// The selects' options with their bits (`Kernel::Options`).
+    options: Vec<OptionTable>,
     /// Whether there is a plan (none: `score` takes the full path).
     ready: bool,
 }
@@ -62,6 +65,8 @@ enum Kernel {
     Number { from: u16, to: u16 },
     /// A select; `Step::Options` at `at` when it has tests.
     Select { at: Option<u32> },
+    /// A select with a perfect table of its options: `Direct::options[table]`.
+    Options { table: u16 },
     /// A checkbox or a consent: the bits for a yes and for a no.
     Bool { yes: u64, no: u64 },
     /// Text, split into words for `Programs::table(words)` when tested.
@@ -226,7 +231,14 @@ impl Direct {
                     Kernel::Number { from, to }
                 }
                 FieldKind::Select if g.only(Some(Part::Options)) => {
-                    Kernel::Select { at: g.options }
+                    match OptionTable::new(programs, field, g.options, g.present) {
+                        Some(t) => {
+                            direct.options.push(t);
+                            let table = u16::try_from(direct.options.len() - 1).ok()?;
+                            Kernel::Options { table }
+                        }
+                        None => Kernel::Select { at: g.options },
+                    }
                 }
                 FieldKind::Checkbox | FieldKind::Consent if g.only(Some(Part::Bools)) => {
                     let (yes, no) = g.bools.unwrap_or((0, 0));
@@ -344,6 +356,13 @@ impl Direct {
                     None => Some(c.present),
                 }
             }
+            (Kernel::Options { table }, Value::Text(_)) => {
+                let s = trimmed(value);
+                if s.is_empty() {
+                    return missing();
+                }
+                self.options.get(usize::from(*table))?.bits(s.as_bytes())
+            }
             (Kernel::Bool { yes, no }, Value::Bool(b)) => {
                 if field.required && !b {
                     return None;
@@ -418,5 +437,120 @@ impl Direct {
             (_, Value::Null) => missing(),
             _ => None,
         }
+    }
+}
+
+/// A select's options as `Kernel::Options` looks them up: a perfect hash
+/// (compile searches a multiplier that gives every option its own slot),
+/// so a lookup is one slot and one comparison, with no probing whose
+/// length depends on the answer. Each slot holds its value, so nothing is
+/// followed before comparing, and the bits the option sets.
+#[derive(Debug, Clone, Default)]
+struct OptionTable {
+    slots: Vec<OptionSlot>,
+    multiplier: u64,
+    shift: u32,
+}
+
+/// The longest option value a slot holds.
+const SHORT: usize = 15;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct OptionSlot {
+    /// The value's length; 0 for a free slot.
+    len: u8,
+    value: [u8; SHORT],
+    bits: u64,
+}
+
+/// What the hash of a value is made of: its length and six of its bytes.
+#[inline(always)]
+fn option_key(s: &[u8]) -> u64 {
+    let byte = |i: usize| u64::from(s.get(i).copied().unwrap_or(0));
+    let end = |i: usize| {
+        u64::from(
+            s.len()
+                .checked_sub(i)
+                .and_then(|j| s.get(j))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    (s.len() as u64)
+        | byte(0) << 8
+        | byte(1) << 16
+        | byte(2) << 24
+        | end(1) << 32
+        | end(2) << 40
+        | end(3) << 48
+}
+
+impl OptionTable {
+    /// The table of `field`'s options, with the bits of `Step::Options` at
+    /// `at` (and `present`); `None` when an option is empty or too long,
+    /// or no multiplier tried separates them.
+    fn new(programs: &Programs, field: &Field, at: Option<u32>, present: u64) -> Option<Self> {
+        let mut entries = Vec::new();
+        for (i, o) in field.options.iter().enumerate() {
+            let b = o.as_bytes();
+            if b.is_empty() || b.len() > SHORT {
+                return None;
+            }
+            // A repeated value keeps its first index, as `exact_option` finds it.
+            if field
+                .options
+                .get(..i)
+                .is_some_and(|before| before.contains(o))
+            {
+                continue;
+            }
+            let bits = match at {
+                Some(at) => programs.option_bits(at, i)?,
+                None => 0,
+            } | present;
+            let mut value = [0u8; SHORT];
+            value.get_mut(..b.len())?.copy_from_slice(b);
+            let len = u8::try_from(b.len()).ok()?;
+            entries.push((option_key(b), OptionSlot { len, value, bits }));
+        }
+        let n = entries.len().max(1);
+        for size in [2 * n, 4 * n, 8 * n].map(usize::next_power_of_two) {
+            let shift = 64 - size.trailing_zeros();
+            for k in 0..256u64 {
+                // Odd multipliers from a fixed sequence: the same table on every target.
+                let multiplier = 0x9e37_79b9_7f4a_7c15u64
+                    .wrapping_add(k.wrapping_mul(0x6a09_e667_f3bc_c909))
+                    | 1;
+                let mut slots = vec![OptionSlot::default(); size];
+                let fits = entries.iter().all(|(key, slot)| {
+                    let at = (key.wrapping_mul(multiplier) >> shift) as usize;
+                    match slots.get_mut(at) {
+                        Some(free) if free.len == 0 => {
+                            *free = *slot;
+                            true
+                        }
+                        _ => false,
+                    }
+                });
+                if fits {
+                    return Some(OptionTable {
+                        slots,
+                        multiplier,
+                        shift,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The bits of the option `s` names exactly; `None` when it names none
+    /// (the full path then matches it ignoring case, or refuses it).
+    #[inline]
+    fn bits(&self, s: &[u8]) -> Option<u64> {
+        let at = (option_key(s).wrapping_mul(self.multiplier) >> self.shift) as usize;
+        let slot = self.slots.get(at)?;
+        let value = slot.value.get(..usize::from(slot.len))?;
+        (slot.len != 0 && same_bytes(value, s)).then_some(slot.bits)
     }
 }
