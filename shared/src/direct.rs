@@ -61,8 +61,14 @@ struct Column {
 /// How a column's value is checked and its tests settled.
 #[derive(Debug, Clone)]
 enum Kernel {
-    /// A whole number, its range tests `ranges[from..to]`.
-    Number { from: u16, to: u16 },
+    /// A whole number within `min..=max` (the field's), its range tests
+    /// `ranges[from..to]`.
+    Number {
+        min: i64,
+        max: i64,
+        from: u16,
+        to: u16,
+    },
     /// A select; `Step::Options` at `at` when it has tests.
     Select { at: Option<u32> },
     /// A select with a perfect table of its options: `Direct::options[table]`.
@@ -228,7 +234,12 @@ impl Direct {
                     let from = u16::try_from(direct.ranges.len()).ok()?;
                     direct.ranges.extend(&g.ranges);
                     let to = u16::try_from(direct.ranges.len()).ok()?;
-                    Kernel::Number { from, to }
+                    Kernel::Number {
+                        min: field.min.unwrap_or(i64::MIN),
+                        max: field.max.unwrap_or(i64::MAX),
+                        from,
+                        to,
+                    }
                 }
                 FieldKind::Select if g.only(Some(Part::Options)) => {
                     match OptionTable::new(programs, field, g.options, g.present) {
@@ -330,9 +341,9 @@ impl Direct {
         // No answer: the tests of a missing answer, unless one is required.
         let missing = || (!field.required).then_some(c.absent);
         match (&c.kernel, value) {
-            (Kernel::Number { from, to }, Value::Int(n)) => {
+            (Kernel::Number { min, max, from, to }, Value::Int(n)) => {
                 let n = *n;
-                if field.min.is_some_and(|m| n < m) || field.max.is_some_and(|m| n > m) {
+                if n < *min || n > *max {
                     return None;
                 }
                 let ranges = self
@@ -341,7 +352,7 @@ impl Direct {
                     .unwrap_or_default();
                 let mut bits = c.present;
                 for &(lo, hi, bit) in ranges {
-                    bits |= u64::from(lo <= n && n <= hi) << bit;
+                    bits |= u64::from((lo <= n) & (n <= hi)) << bit;
                 }
                 Some(bits)
             }
