@@ -378,7 +378,9 @@ impl Direct {
                 if field.required && !b {
                     return None;
                 }
-                Some(if *b { yes } else { no } | c.present)
+                // A select of the two masks, not a branch on the answer.
+                let yes_mask = 0u64.wrapping_sub(u64::from(*b));
+                Some((yes & yes_mask) | (no & !yes_mask) | c.present)
             }
             // No answer to a checkbox is a no.
             (Kernel::Bool { no, .. }, Value::Null) => (!field.required).then_some(no | c.present),

@@ -259,13 +259,17 @@ impl Playbook {
     ) -> Score {
         // Compile bounds the sum of points to i32, so this never saturates.
         let score = i32::try_from(total).unwrap_or(if total < 0 { i32::MIN } else { i32::MAX });
-        let grade = self
-            .grades
-            .iter()
-            .position(|g| i64::from(score) >= g.min_score)
-            .unwrap_or(self.grades.len().saturating_sub(1));
+        // The first grade the score reaches (else the last), and whether
+        // it qualifies: found without a branch on the score, which is data
+        // (where a search stops is mispredicted about every other lead).
+        let (mut grade, mut found) = (self.grades.len().saturating_sub(1), false);
+        for (i, g) in self.grades.iter().enumerate() {
+            let first = (i64::from(score) >= g.min_score) & !found;
+            grade = if first { i } else { grade };
+            found |= first;
+        }
         let qualified =
-            valid && knockout.is_none() && self.grades.get(grade).is_some_and(|g| g.qualified);
+            valid & knockout.is_none() & self.grades.get(grade).is_some_and(|g| g.qualified);
         Score {
             score,
             grade,

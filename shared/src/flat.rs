@@ -53,8 +53,8 @@ pub(crate) struct Programs {
     /// test does (`Shape::Bit`), gathered per test bit: tallying visits the
     /// bits that hold, not every such rule.
     by_bit: Vec<BitRules>,
-    /// Bit `b` when `by_bit[b]` has a rule.
-    bit_mask: u64,
+    /// The test bits with rules in `by_bit`, each with its rules.
+    bit_rules: Vec<(u8, BitRules)>,
     /// The other rules, in playbook order: decided one by one.
     others: Vec<usize>,
     /// Bit `i` when rule `i` (of the first 64) knocks out.
@@ -421,8 +421,8 @@ impl Programs {
             }
         }
         for (b, r) in self.by_bit.iter().enumerate() {
-            if r.rules != 0 {
-                self.bit_mask |= 1 << b;
+            if let (true, Ok(b)) = (r.rules != 0, u8::try_from(b)) {
+                self.bit_rules.push((b, *r));
             }
         }
         for (i, rule) in self.rules.iter().enumerate().take(64) {
@@ -440,17 +440,15 @@ impl Programs {
             more: Vec::new(),
             knockout: None,
         };
-        // The rules of one test each: only the bits that hold.
+        // The rules of one test each, bit by bit: a fixed count of steps
+        // and no branch on whether the test held (a loop over the bits that
+        // hold stops at a point that is data, mispredicted per lead).
         let mut first_knockout = u8::MAX;
-        let mut held = bits & self.bit_mask;
-        while held != 0 {
-            let b = held.trailing_zeros();
-            held &= held - 1;
-            if let Some(r) = self.by_bit.get(b as usize) {
-                t.total += r.points;
-                t.held |= r.rules;
-                first_knockout = first_knockout.min(r.knockout);
-            }
+        for &(b, r) in &self.bit_rules {
+            let holds = 0u64.wrapping_sub(bits >> b & 1);
+            t.total += r.points & holds as i64;
+            t.held |= r.rules & holds;
+            first_knockout = first_knockout.min(r.knockout | !(holds as u8));
         }
         // Whether a rule holds is data, not control: among the first 64
         // it is added without a branch (a mispredicted one per rule costs
