@@ -7,8 +7,8 @@
 //! a select's typed as the form lists it, none invalid. For those, checking
 //! an answer and settling its tests are one step here: each value is read
 //! once, checked with the functions validation uses, and the bits of its
-//! tests are set on the spot, with no `Lead` and no allocation. A third of
-//! the instructions per lead, and no heap traffic.
+//! tests are set on the spot, with no `Lead` and no allocation (on the
+//! peer workload, 1,520 instructions a lead where the full path took 2,631).
 //!
 //! It answers only where it agrees with the full path by construction:
 //! - a plan is made only for a playbook whose tests are all of the kinds
@@ -19,8 +19,9 @@
 //!   value, and any invalid answer, gives `None` and `score` takes the full
 //!   path, which also makes the field errors.
 //!
-//! `bench/src/bin/corpus.rs` and the property test in `shared/tests`
-//! check the agreement on awkward submissions.
+//! `bench/src/bin/corpus.rs`, the property test
+//! `scoring_straight_from_the_values_agrees_with_the_full_path` and the
+//! `direct` fuzz target check the agreement on awkward submissions.
 
 use crate::condition::{Check, Fact, Subject};
 use crate::fields::{self, exact_option, max_length, merge, plain_address, trimmed};
