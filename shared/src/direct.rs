@@ -24,7 +24,7 @@
 //! `direct` fuzz target check the agreement on awkward submissions.
 
 use crate::condition::{Check, Fact, Subject};
-use crate::fields::{self, exact_option, max_length, merge, plain_address, trimmed};
+use crate::fields::{self, exact_option, max_length, merge, plain_address, too_long, trimmed};
 use crate::flat::{split, Programs, Step, WordTable};
 use crate::lead::{Answer, Store};
 use crate::playbook::{Field, Playbook};
@@ -390,8 +390,7 @@ impl Direct {
                 if s.is_empty() {
                     return missing();
                 }
-                let max = field.max_length as usize;
-                if s.len() > max && s.chars().count() > max {
+                if too_long(s, field.max_length as usize) {
                     return None;
                 }
                 let mut bits = c.present;
@@ -415,8 +414,7 @@ impl Direct {
                 if s.is_empty() {
                     return missing();
                 }
-                let max = max_length(field);
-                if s.len() > max && s.chars().count() > max {
+                if too_long(s, max_length(field)) {
                     return None;
                 }
                 // Only an address of the plain shape; validation decides the others.

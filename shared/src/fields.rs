@@ -173,8 +173,7 @@ pub(crate) fn check<'a>(
         FieldKind::Email => match text_of(value)? {
             None => None,
             Some(s) => {
-                let max = max_length(field);
-                if s.len() > max && s.chars().count() > max {
+                if too_long(&s, max_length(field)) {
                     return Err(C::TooLong);
                 }
                 // Keep the local part as typed, the domain normalized.
@@ -329,10 +328,15 @@ pub(crate) fn max_length(field: &Field) -> usize {
     }
 }
 
+/// Whether `s` has more than `max` characters. A text is never longer in
+/// characters than in bytes: they are counted only when it could matter.
+#[inline]
+pub(crate) fn too_long(s: &str, max: usize) -> bool {
+    s.len() > max && s.chars().count() > max
+}
+
 fn limit<'a>(field: &Field, s: Cow<'a, str>) -> Result<Cow<'a, str>, FieldErrorCode> {
-    // A text is never longer in characters than in bytes: count only when it could matter.
-    let max = field.max_length as usize;
-    if s.len() > max && s.chars().count() > max {
+    if too_long(&s, field.max_length as usize) {
         Err(FieldErrorCode::TooLong)
     } else {
         Ok(s)

@@ -613,11 +613,16 @@ impl Builder {
                     Shape::Any(mask)
                 }
             }
-            _ => match (self.clause_set(when), self.formula(when)) {
-                (Some(c), _) => Shape::Clauses(c),
-                (None, Some(f)) => Shape::Formula(f),
-                (None, None) => Shape::Program(self.emit(when, HOLDS, FAILS)),
-            },
+            // Tried in turn: each one that fits leaves the later ones unbuilt.
+            _ => {
+                if let Some(c) = self.clause_set(when) {
+                    Shape::Clauses(c)
+                } else if let Some(f) = self.formula(when) {
+                    Shape::Formula(f)
+                } else {
+                    Shape::Program(self.emit(when, HOLDS, FAILS))
+                }
+            }
         }
     }
 
@@ -1032,19 +1037,7 @@ impl WordTable {
         for (d, s) in lower.iter_mut().zip(w) {
             *d = s.to_ascii_lowercase();
         }
-        let lower = lower.get(..w.len()).unwrap_or_default();
-        let mask = self.slots.len().saturating_sub(1);
-        let mut at = word_hash(lower);
-        while let Some((slot, bits)) = self.slots.get(at & mask) {
-            if slot.is_empty() {
-                return 0;
-            }
-            if slot.as_bytes() == lower {
-                return *bits;
-            }
-            at += 1;
-        }
-        0
+        self.exact(lower.get(..w.len()).unwrap_or_default())
     }
 }
 
