@@ -2,12 +2,16 @@
 # Builds everything and serves the demo on http://localhost:${PORT:-8787}/:
 # the landing page with the embedded form, the widget, and the edge API, on
 # workerd via `wrangler dev`. A submitted lead lands in the local D1
-# (.wrangler/state). Installs what it needs first (scripts/setup.sh).
+# (.wrangler/state) and is delivered, through the local Queue, to the demo
+# receiver on http://127.0.0.1:${RECEIVER_PORT:-8788}/ (the sales side: each
+# rep's signed webhook, verified, and each team's Slack message, rendered).
+# Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 port=${PORT:-8787}
+receiver_port=${RECEIVER_PORT:-8788}
 
 say() { printf '\033[1mrun:\033[0m %s\n' "$*"; }
 
@@ -26,16 +30,30 @@ cargo run -q -p baton-cli -- check icp.toml
 say "building the Worker"
 bash scripts/build-edge.sh
 
+say "writing local secrets (.dev.vars): channel URLs to the demo receiver, signing secrets, ADMIN_TOKEN"
+node scripts/dev-vars.mjs --port "$receiver_port"
+
 say "applying D1 migrations to the local database"
 # CI=true: apply without asking for confirmation.
 CI=true npx wrangler d1 migrations apply DB --local
 
+# The sales side, and the cron trigger `wrangler dev` does not fire by itself
+# (the outbox's sweeper, once a minute); both end with this script.
+node scripts/demo-receiver.mjs --port "$receiver_port" --dev-vars .dev.vars &
+receiver=$!
+( while sleep 60; do curl -fsS "http://127.0.0.1:$port/__scheduled?cron=*+*+*+*+*" >/dev/null 2>&1 || true; done ) &
+sweeper=$!
+trap 'kill $receiver $sweeper 2>/dev/null' EXIT
+
+token=$(sed -n 's/^ADMIN_TOKEN="\(.*\)"$/\1/p' .dev.vars)
 query='select id, created_at, status, grade, score, assigned_rep, agreement from leads order by id desc limit 10'
 cat <<INFO
 
   Demo page:     http://localhost:$port/
+  What reps get: http://127.0.0.1:$receiver_port/   (signed webhooks, verified; Slack messages)
   Public form:   http://localhost:$port/v1/forms/demo
   API (OpenAPI): http://localhost:$port/openapi.json
+  A lead:        curl -H "Authorization: Bearer $token" http://localhost:$port/v1/leads
   Stored leads:  npx wrangler d1 execute DB --local --command "$query"
 
   The playbook allows pages on http://localhost:8787 and http://127.0.0.1:8787
@@ -43,4 +61,4 @@ cat <<INFO
   (same origin), embeds elsewhere are refused until listed.
 
 INFO
-exec npx wrangler dev --port "$port"
+npx wrangler dev --port "$port" --test-scheduled

@@ -18,7 +18,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=61440
-CEILING=104700
+# Raised from 104,700 to 105,250 with issue #11: the playbook and decision
+# types the widget shares with the edge grew (channels, content, ownership,
+# a route's owner), about 500 B brotli of struct glue even though a public
+# copy carries none of them (their compile code is left out by the `sales`
+# feature). Issue #12's pre-compiled playbook is where the bytes come back.
+CEILING=105250
 files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
 
 for f in "${files[@]}"; do

@@ -9,11 +9,13 @@ import { bakery, emeaVp, leadPost } from "./support/leads.mjs";
 
 const ALLOWED = "http://localhost:8787"; // in icp.toml's allowed_origins
 const STRANGER = "https://copycat.example";
+const ADMIN_TOKEN = "api-test-admin-token";
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 let w;
 let version;
 before(async () => {
-  w = await startWorker();
+  w = await startWorker({ vars: { ADMIN_TOKEN } });
   const health = await (await fetch(`${w.url}/v1/health`)).json();
   version = health.forms.find((f) => f.id === "demo").version;
 });
@@ -47,7 +49,10 @@ describe("GET /v1/forms/{id}", () => {
     assert.ok(pb.rules.some((r) => r.id === "decision-maker"), "public rules are there");
     assert.ok(!pb.rules.some((r) => r.id === "competitor"), "the edge-only rule is not");
     assert.ok(!JSON.stringify(pb).includes("tableau.com"));
-    assert.ok(pb.reps.length > 0 && pb.reps.every((r) => r.email === undefined && r.webhook_url === undefined));
+    assert.ok(pb.reps.length > 0 && pb.reps.every((r) => r.email === undefined && r.channels === undefined));
+    assert.ok(pb.teams.every((t) => t.channels === undefined), "no team's channels either");
+    assert.ok(!JSON.stringify(pb).includes("env:"), "no secret's name");
+    assert.equal(pb.content, undefined, "enablement content is for sales");
     assert.ok(!JSON.stringify(pb).includes("@northwind.example"));
     assert.equal(pb.allowed_origins, undefined);
   });
@@ -156,9 +161,10 @@ describe("POST /v1/leads", () => {
     assert.notEqual(first.body.assigned_rep.id, second.body.assigned_rep.id);
 
     // Weighted: Maya (weight 2) and Liam (1) share North America. Six leads
-    // at once: every turn is handed out once, so exactly 4 + 2.
-    const na = emeaVp({ country: "US" });
-    const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${w.url}/v1/leads`, leadPost(na))));
+    // at once, six people at six accounts (the same person again would go to
+    // their earlier rep): every turn is handed out once, so exactly 4 + 2.
+    const na = () => leadPost(emeaVp({ country: "US" }));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${w.url}/v1/leads`, na())));
     const reps = answers.map((a) => (assert.equal(a.status, 201, a.text), a.body.assigned_rep.id));
     assert.deepEqual(
       { maya: reps.filter((r) => r === "maya").length, liam: reps.filter((r) => r === "liam").length },
@@ -382,11 +388,87 @@ describe("POST /v1/evaluate", () => {
   });
 });
 
+describe("the admin read API", () => {
+  it("asks for the token (401 with WWW-Authenticate) and refuses a wrong one (403)", async () => {
+    for (const path of ["/v1/leads", "/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R"]) {
+      const none = await fetch(`${w.url}${path}`);
+      assert.equal(none.status, 401, path);
+      assert.equal(none.headers.get("www-authenticate"), 'Bearer realm="baton-admin"');
+      assert.equal((await none.json()).error.code, "unauthorized");
+      const wrong = await fetch(`${w.url}${path}`, { headers: { authorization: "Bearer guess" } });
+      assert.equal(wrong.status, 403, path);
+      assert.equal((await wrong.json()).error.code, "forbidden");
+    }
+  });
+
+  it("reads a lead back as it was taken, and answers an unknown one with 404", async () => {
+    const body = leadPost(emeaVp());
+    const taken = await post(`${w.url}/v1/leads`, body);
+    assert.equal(taken.status, 201, taken.text);
+    const res = await fetch(`${w.url}/v1/leads/${taken.body.lead_id}`, { headers: admin });
+    assert.equal(res.status, 200);
+    const lead = await res.json();
+    assert.equal(lead.id, taken.body.lead_id);
+    assert.equal(lead.status, "accepted");
+    assert.equal(lead.agreement, taken.body.agreement);
+    assert.equal(lead.assigned_rep, taken.body.assigned_rep.id);
+    assert.deepEqual(lead.decision, taken.body.decision);
+    assert.deepEqual(lead.submission.submission.fields, body.submission.fields);
+    const missing = await fetch(`${w.url}/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R`, { headers: admin });
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.code, "lead_not_found");
+  });
+
+  it("lists leads oldest first, a page at a time, since a time or a lead", async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await post(`${w.url}/v1/leads`, leadPost(emeaVp()));
+      assert.equal(r.status, 201, r.text);
+      ids.push(r.body.lead_id);
+    }
+    const page = async (query) => {
+      const res = await fetch(`${w.url}/v1/leads?${query}`, { headers: admin });
+      assert.equal(res.status, 200, query);
+      return res.json();
+    };
+    const all = await page(`since=${encodeURIComponent(before)}&form=demo&limit=500`);
+    const listed = all.leads.map((l) => l.id);
+    assert.deepEqual(listed.filter((id) => ids.includes(id)), ids, "oldest first");
+    assert.equal(all.next, null, "nothing more");
+    const first = await page(`since=${encodeURIComponent(before)}&limit=1`);
+    assert.equal(first.leads.length, 1);
+    assert.equal(first.next, first.leads[0].id);
+    const second = await page(`since=${first.next}&limit=1`);
+    assert.ok(second.leads[0].id > first.next, "the next page starts after the last id");
+    assert.deepEqual((await page("form=no-such-form")).leads, []);
+  });
+
+  it("refuses a query it cannot read with 400 and says which parameter", async () => {
+    for (const [query, word] of [
+      ["since=yesterday", "`since`"],
+      ["since=1", "`since`"],
+      ["since=2026-02-30T00:00:00Z", "`since`"],
+      ["limit=0", "`limit`"],
+      ["limit=501", "`limit`"],
+      ["limit=ten", "`limit`"],
+      ["page=2", "`page`"],
+    ]) {
+      const res = await fetch(`${w.url}/v1/leads?${query}`, { headers: admin });
+      assert.equal(res.status, 400, query);
+      const { error } = await res.json();
+      assert.equal(error.code, "invalid_query", query);
+      assert.ok(error.message.includes(word), `${query}: ${error.message}`);
+    }
+  });
+});
+
 describe("routing", () => {
   it("answers a wrong method with a JSON 405 and the methods the path takes (Allow)", async () => {
     for (const [method, path, allow] of [
-      ["PUT", "/v1/leads", "POST, OPTIONS"],
-      ["GET", "/v1/leads", "POST, OPTIONS"],
+      ["PUT", "/v1/leads", "GET, POST, OPTIONS"],
+      ["DELETE", "/v1/leads", "GET, POST, OPTIONS"],
+      ["POST", "/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R", "GET, OPTIONS"],
       ["DELETE", "/v1/forms/demo", "GET, HEAD, OPTIONS"],
       // A method the router does not know must not be read as GET.
       ["QUERY", "/v1/forms/demo", "GET, HEAD, OPTIONS"],

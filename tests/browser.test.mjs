@@ -8,22 +8,33 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
+import { readFile } from "node:fs/promises";
+
 import { ROOT, freePort, startWorker } from "./support/worker.mjs";
 import { accessibilityViolations, launch, until } from "./support/browser.mjs";
+import { startReceiver, secretsFromVars } from "./support/receiver.mjs";
+import { devVars } from "../scripts/dev-vars.mjs";
 
 let w;
 let browser;
+// The sales side, as in `scripts/run.sh`: every rep's webhook and team's Slack.
+let rx;
 before(async () => {
   assert.ok(
     existsSync(join(ROOT, "dist", "widget", "widget.js")) && existsSync(join(ROOT, "dist", "embed.js")),
     "the widget is not built: run scripts/build-widget.sh (scripts/e2e.sh does)",
   );
-  w = await startWorker();
+  const secrets = {};
+  rx = await startReceiver({ secrets });
+  const vars = devVars(await readFile(join(ROOT, "icp.toml"), "utf8"), rx.port);
+  Object.assign(secrets, secretsFromVars(vars));
+  w = await startWorker({ vars });
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
   await w?.stop();
+  await rx?.stop();
 });
 
 /** Fills the demo form the way a person does: click, type, Tab, pick, tick. */
@@ -74,6 +85,7 @@ describe("the demo page", () => {
     assert.ok(await page.getByTestId("verdict").first().isVisible());
 
     const answer = leadPost(page);
+    const clicked = Date.now();
     await submitButton(page).click();
     const res = await answer;
     assert.equal(res.status(), 201, await res.text());
@@ -107,6 +119,20 @@ describe("the demo page", () => {
     assert.equal(submission.fields.email, "ana.souza@acme-industrial.de");
     assert.deepEqual(submission.fields.interests, ["forecasting"]);
     assert.match(row.user_agent, /Chrome/);
+
+    // And the rep has it: signed, verified by an independent library, with
+    // the verdict the visitor saw; the team's Slack channel too.
+    const ours = (r) => r.event?.data?.lead_id === created.lead_id || (r.kind === "slack" && r.body.includes(created.lead_id));
+    await rx.waitFor((rs) => rs.filter(ours).length === 2, 5_000);
+    const hook = rx.received.find((r) => r.kind === "webhook" && ours(r));
+    assert.equal(hook.name, created.assigned_rep.id);
+    assert.equal(hook.verified, true, hook.error);
+    assert.equal(hook.event.data.score, score);
+    assert.equal(hook.event.data.agreement, "match");
+    const delay = hook.at - clicked;
+    console.log(`# submit -> webhook received: ${delay} ms`);
+    assert.ok(delay < 2_000, `the rep had the lead ${delay} ms after the click`);
+    assert.ok(rx.received.find((r) => r.kind === "slack" && ours(r)).valid);
     assert.deepEqual(errors, [], "no script errors on the page");
     await page.close();
   });
@@ -213,6 +239,7 @@ describe("the widget embedded on another site", () => {
     await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
 
     const answer = leadPost(page);
+    const clicked = Date.now();
     await submitButton(page).click();
     const res = await answer;
     assert.equal(res.status(), 403);
@@ -246,6 +273,7 @@ describe("the widget embedded on another site", () => {
     await fillAsVisitor(page);
     await until("the verdict", async () => (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A");
     const answer = leadPost(page);
+    const clicked = Date.now();
     await submitButton(page).click();
     const res = await answer;
     assert.equal(res.status(), 201, await res.text());

@@ -14,6 +14,7 @@ use baton::{Playbook, Problems, Submission};
 const USAGE: &str = "\
 usage:
   baton check PLAYBOOK            list every problem with its path; exit 1 if any
+                                  (warnings are listed too, and exit 0)
   baton score PLAYBOOK LEAD [--json]
                                   score a lead (JSON submission, `-` for stdin)
   baton public PLAYBOOK           print the public copy browsers receive (JSON)
@@ -62,6 +63,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
                     pb.edge_rule_count(),
                     pb.version()
                 );
+                // Warnings lose no lead at compile time, so they do not fail the check.
+                for w in pb.warnings() {
+                    println!("{path}: warning: {w}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(problems) => {

@@ -2,37 +2,25 @@
 //! clients, SDK generators and fuzzers; `www/openapi.json` is its output and
 //! the Worker serves it at `/openapi.json`.
 //!
-//! The bodies that cross the wire are the engine's own types (`LeadPost`,
-//! `Decision`, `RawPlaybook`, ...), their schemas generated from the Rust
-//! definitions so they cannot drift. What only the Worker writes (the 201
-//! answer, the error envelope, health) is described here by hand, and the
-//! end-to-end suite holds the running Worker to all of it
-//! (`tests/openapi.test.mjs`, with Schemathesis).
+//! Every body that crosses the wire is one of the engine's wire types
+//! (`baton::wire`: `LeadPost`, `Decision`, `Accepted`, `ErrorBody`, `Event`,
+//! `LeadRecord`, ...), its schema generated from the Rust definition the edge
+//! serializes, so the document cannot drift from the Worker; only the paths,
+//! parameters, statuses and headers are written here. The end-to-end suite
+//! holds the running Worker to all of it (`tests/openapi.test.mjs`, with
+//! Schemathesis).
 
 use anyhow::{bail, Result};
-use baton::wire::{Decision, LeadPost, Submission};
-use baton::{Problem, RawPlaybook};
+use baton::event::Event;
+use baton::records::{LeadList, LeadRecord};
+use baton::wire::{Accepted, ErrorBody, EvaluatePost, Evaluated, Health, LeadPost, WIRE_VERSION};
+use baton::{EventType, RawPlaybook};
 use schemars::generate::{Contract, SchemaSettings};
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-/// Every `error.code` the API answers with (edge/src/error.rs).
-const ERROR_CODES: [&str; 14] = [
-    "invalid_json",
-    "invalid_request",
-    "unsupported_version",
-    "invalid_idempotency_key",
-    "idempotency_key_reused",
-    "payload_too_large",
-    "origin_not_allowed",
-    "unknown_form",
-    "not_found",
-    "method_not_allowed",
-    "invalid_fields",
-    "invalid_playbook",
-    "storage_unavailable",
-    "internal",
-];
+/// Standard Webhooks' retry schedule, as `edge/src/backoff.rs` keeps it.
+const RETRIES: &str = "A delivery that is not answered with a 2xx is tried again on Standard Webhooks' schedule: immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, each wait spread by ±20 % jitter (and cut to the 12 h a Cloudflare Queue can delay a message), never sooner than the receiver's `Retry-After`. Every attempt of one delivery carries the same `webhook-id` and body: deduplicate on the id. When the schedule is spent, or the receiver refuses the delivery (4xx), it is marked failed and a `delivery.failed` event goes to the SLA's escalation contact or the fallback route, so no lead goes quietly missing.";
 
 pub fn document() -> Result<Value> {
     let mut schemas = Map::new();
@@ -41,96 +29,50 @@ pub fn document() -> Result<Value> {
     // as it writes it (a skipped field may be absent).
     let mut reads = generator(Contract::Deserialize);
     let lead_post = Value::from(reads.subschema_for::<LeadPost>());
-    let submission = Value::from(reads.subschema_for::<Submission>());
+    let evaluate_post = Value::from(reads.subschema_for::<EvaluatePost>());
     let playbook = Value::from(reads.subschema_for::<RawPlaybook>());
     let mut writes = generator(Contract::Serialize);
-    let decision = Value::from(writes.subschema_for::<Decision>());
-    let problem = Value::from(writes.subschema_for::<Problem>());
+    let accepted = Value::from(writes.subschema_for::<Accepted>());
+    let evaluated = Value::from(writes.subschema_for::<Evaluated>());
+    let health = Value::from(writes.subschema_for::<Health>());
+    let error_body = Value::from(writes.subschema_for::<ErrorBody>());
+    let lead_record = Value::from(writes.subschema_for::<LeadRecord>());
+    let lead_list = Value::from(writes.subschema_for::<LeadList>());
+    let event = Value::from(writes.subschema_for::<Event>());
     for (name, schema) in reads
         .take_definitions(true)
         .into_iter()
         .chain(writes.take_definitions(true))
     {
-        // Both contracts describe a type the same way unless serde skips
-        // something on one side only; a name taken twice would hide that.
-        if schemas.get(&name).is_some_and(|other| other != &schema) {
-            bail!("`{name}` is described differently as a request and as an answer");
-        }
-        schemas.insert(name, schema);
+        let merged = match schemas.get(&name) {
+            None => schema,
+            Some(other) => both_ways(&name, other, &schema)?,
+        };
+        schemas.insert(name, merged);
     }
-    let field_error = json!({ "$ref": "#/components/schemas/FieldError" });
-    schemas.insert(
-        "Error".into(),
-        json!({
-            "description": "Every error the API answers with.",
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["error"],
-            "properties": { "error": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["code", "message", "fields"],
-                "properties": {
-                    "code": { "enum": ERROR_CODES, "description": "Machine-readable; stable." },
-                    "message": { "type": "string", "description": "Says what to fix." },
-                    "fields": {
-                        "type": "array", "items": field_error,
-                        "description": "The answers to fix (`invalid_fields`); empty otherwise."
-                    },
-                    "problems": {
-                        "type": "array", "items": problem,
-                        "description": "Every problem of an inline playbook (`invalid_playbook`), each with its path."
-                    }
-                }
-            }}
-        }),
-    );
-    schemas.insert(
-        "Accepted".into(),
-        json!({
-            "description": "A lead the edge took: stored with the edge's verdict and, when one is available, a rep.",
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["lead_id", "decision", "agreement", "assigned_rep"],
-            "properties": {
-                "lead_id": { "type": "string" },
-                "decision": decision,
-                "agreement": {
-                    "enum": ["match", "mismatch", "unclaimed"],
-                    "description": "Whether the verdict the browser claimed equals the edge's (`unclaimed`: none was sent)."
-                },
-                "assigned_rep": {
-                    "description": "The rep the lead went to by round robin; null when nobody is (knocked out, or no route has anyone available).",
-                    "oneOf": [
-                        { "type": "null" },
-                        {
-                            "type": "object",
-                            "additionalProperties": false,
-                            "required": ["id", "name", "booking_url"],
-                            "properties": {
-                                "id": { "type": "string" },
-                                "name": { "type": "string" },
-                                "booking_url": { "type": ["string", "null"] }
-                            }
-                        }
-                    ]
-                }
-            }
-        }),
-    );
 
     let error = |why: &str| {
         json!({
             "description": why,
             "headers": { "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" } },
-            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+            "content": { "application/json": { "schema": error_body } }
         })
     };
-    let preflight = json!({
-        "summary": "CORS preflight",
-        "tags": ["cors"],
-        "responses": { "204": { "description": "The methods and headers a page may use." } }
-    });
+    let ok = |why: &str, body: &Value| {
+        json!({
+            "description": why,
+            "headers": { "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" } },
+            "content": { "application/json": { "schema": body } }
+        })
+    };
+    let preflight = |id: &str| {
+        json!({
+            "operationId": id,
+            "summary": "CORS preflight",
+            "tags": ["cors"],
+            "responses": { "204": { "description": "The methods and headers a page may use." } }
+        })
+    };
     let form_id = json!({
         "name": "id", "in": "path", "required": true,
         "description": "The form (playbook) id, as in `icp.toml`.",
@@ -174,6 +116,7 @@ pub fn document() -> Result<Value> {
     ]);
     let not_modified = json!({ "description": "The caller has this version already." });
     let public_form = json!({
+        "operationId": "getForm",
         "summary": "The public playbook of a form",
         "description": PUBLIC_FORM,
         "tags": ["forms"],
@@ -192,6 +135,7 @@ pub fn document() -> Result<Value> {
         }
     });
     let head_form = json!({
+        "operationId": "headForm",
         "summary": "Whether a form exists, and its version (ETag)",
         "description": PUBLIC_FORM,
         "tags": ["forms"],
@@ -202,27 +146,72 @@ pub fn document() -> Result<Value> {
             "404": { "description": "There is no such form." }
         }
     });
-    let health = json!({
-        "summary": "Up, and which playbooks it serves",
-        "tags": ["meta"],
-        "responses": { "200": {
-            "description": "The Worker answers.",
-            "content": { "application/json": { "schema": {
-                "type": "object",
-                "required": ["ok", "service", "version", "wire", "forms"],
-                "properties": {
-                    "ok": { "const": true },
-                    "service": { "type": "string" },
-                    "version": { "type": "string" },
-                    "wire": { "type": "integer", "description": "The wire version (`v`) it takes." },
-                    "forms": { "type": "array", "items": {
-                        "type": "object",
-                        "required": ["id", "version"],
-                        "properties": { "id": { "type": "string" }, "version": { "type": "string" } }
-                    }}
-                }
-            }}}
-        }}
+
+    // The admin read API, behind the bearer token.
+    let admin = json!([{ "adminToken": [] }]);
+    let unauthorized = json!({
+        "description": "No `Authorization: Bearer <token>` header.",
+        "headers": {
+            "WWW-Authenticate": {
+                "description": "The scheme to use: `Bearer realm=\"baton-admin\"`.",
+                "required": true,
+                "schema": { "type": "string" }
+            },
+            "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" }
+        },
+        "content": { "application/json": { "schema": error_body } }
+    });
+    let forbidden = error(
+        "A token that is not the admin token, or the admin API is off (no `ADMIN_TOKEN` is set).",
+    );
+    let storage = error("Storage is unavailable; try again.");
+    let list_leads = json!({
+        "operationId": "listLeads",
+        "summary": "Leads, oldest first",
+        "description": "A page of stored leads (valid and invalid), each with its verdict, its rep and how its deliveries stand. Pass a page's `next` as `since` for the next page.",
+        "tags": ["admin"],
+        "security": admin,
+        "parameters": [
+            {
+                "name": "since", "in": "query", "required": false,
+                "description": "Only leads after this: an RFC 3339 time (`2026-12-01T00:00:00Z`) or a lead id (a page's `next`).",
+                "schema": { "anyOf": [
+                    { "type": "string", "format": "date-time" },
+                    { "type": "string", "pattern": "^[0-9A-Za-z]{26}$" }
+                ]}
+            },
+            {
+                "name": "limit", "in": "query", "required": false,
+                "description": "Leads per page.",
+                "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 100 }
+            },
+            {
+                "name": "form", "in": "query", "required": false,
+                "description": "Only this form's leads.",
+                "schema": { "type": "string" }
+            }
+        ],
+        "responses": {
+            "200": ok("The page.", &lead_list),
+            "400": error("A `since` that is neither an RFC 3339 time nor a lead id, a `limit` outside 1 to 500, or a parameter the list does not take."),
+            "401": unauthorized,
+            "403": forbidden,
+            "503": storage
+        }
+    });
+    let get_lead = json!({
+        "operationId": "getLead",
+        "summary": "One lead, whole",
+        "description": "The post as received, the edge's decision, and every delivery of the lead with each attempt (status code, latency, error).",
+        "tags": ["admin"],
+        "security": admin,
+        "responses": {
+            "200": ok("The lead.", &lead_record),
+            "401": unauthorized,
+            "403": forbidden,
+            "404": error("There is no such lead."),
+            "503": storage
+        }
     });
 
     Ok(json!({
@@ -231,14 +220,23 @@ pub fn document() -> Result<Value> {
         "info": {
             "title": "Baton edge API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Lead forms qualified by one ICP playbook: the public playbook for the widget, leads re-validated and re-scored at the edge, and a playbook tester. Bodies are JSON; integers only; every error is `{\"error\": {\"code\", \"message\", \"fields\"}}`. A browser page may post only when its origin is in the form's `allowed_origins`.",
+            "description": "Lead forms qualified by one ICP playbook: the public playbook for the widget, leads re-validated and re-scored at the edge, a playbook tester, and an admin API to read leads back with their deliveries. Leads reach sales as signed Standard Webhooks deliveries (see `webhooks`). Bodies are JSON; integers only; every error is `{\"error\": {\"code\", \"message\", \"fields\"}}`. A browser page may post only when its origin is in the form's `allowed_origins`.",
             "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
         },
         "servers": [{ "url": "http://localhost:8787", "description": "scripts/run.sh" }],
         "paths": {
             "/v1/health": {
-                "get": health,
+                "get": {
+                    "operationId": "getHealth",
+                    "summary": "Up, and which playbooks it serves",
+                    "tags": ["meta"],
+                    "responses": { "200": {
+                        "description": "The Worker answers.",
+                        "content": { "application/json": { "schema": health } }
+                    }}
+                },
                 "head": {
+                    "operationId": "headHealth",
                     "summary": "Up",
                     "tags": ["meta"],
                     "responses": { "200": { "description": "The Worker answers." } }
@@ -248,10 +246,12 @@ pub fn document() -> Result<Value> {
                 "parameters": [form_id],
                 "get": public_form,
                 "head": head_form,
-                "options": preflight
+                "options": preflight("formPreflight")
             },
             "/v1/leads": {
+                "get": list_leads,
                 "post": {
+                    "operationId": "submitLead",
                     "summary": "Submit a lead",
                     "description": "Re-validates and re-scores the submission with the full playbook, stores it with the edge's verdict and the browser's claim, and assigns a rep. Answers that fail validation are stored too (the visitor's input is never lost) and answered with 422.",
                     "tags": ["leads"],
@@ -264,7 +264,7 @@ pub fn document() -> Result<Value> {
                     ],
                     "requestBody": json_body(
                         lead_post,
-                        json!({ "v": baton::wire::WIRE_VERSION, "form": "demo", "submission": demo_submission })
+                        json!({ "v": WIRE_VERSION, "form": "demo", "submission": demo_submission })
                     ),
                     "responses": {
                         "201": {
@@ -276,7 +276,14 @@ pub fn document() -> Result<Value> {
                                 },
                                 "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" }
                             },
-                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } }
+                            "content": { "application/json": { "schema": accepted } },
+                            "links": {
+                                "GetLead": {
+                                    "operationId": "getLead",
+                                    "parameters": { "id": "$response.body#/lead_id" },
+                                    "description": "The lead just taken, with its deliveries (admin token)."
+                                }
+                            }
                         },
                         "400": error("Not JSON, the wrong shape, an unsupported `v`, or a malformed `Idempotency-Key`."),
                         "403": error("A page whose origin the form does not list; nothing is stored."),
@@ -286,42 +293,27 @@ pub fn document() -> Result<Value> {
                         "503": error("Storage is unavailable; retry with the same `Idempotency-Key`.")
                     }
                 },
-                "options": preflight
+                "options": preflight("leadsPreflight")
+            },
+            "/v1/leads/{id}": {
+                "parameters": [{
+                    "name": "id", "in": "path", "required": true,
+                    "description": "The lead id (`lead_id` of the 201).",
+                    "schema": { "type": "string" },
+                    "example": "01JDX3Q3J7Z8ZV6W9A5N4M2K1R"
+                }],
+                "get": get_lead,
+                "options": preflight("leadPreflight")
             },
             "/v1/evaluate": {
                 "post": {
+                    "operationId": "evaluate",
                     "summary": "Evaluate a submission, storing nothing",
                     "description": "The playbook tester: against a deployed form (`form`) or an inline playbook (`playbook`, as `icp.toml` in JSON).",
                     "tags": ["playbooks"],
-                    "requestBody": json_body(json!({
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["submission"],
-                        "anyOf": [
-                            { "required": ["form"], "properties": { "form": { "type": "string" } } },
-                            { "required": ["playbook"], "properties": { "playbook": { "type": "object" } } }
-                        ],
-                        "properties": {
-                            "v": { "type": "integer", "const": baton::wire::WIRE_VERSION },
-                            "form": { "type": ["string", "null"], "description": "A deployed form's id." },
-                            "playbook": {
-                                "description": "An inline playbook, checked as `baton check` would; it wins over `form`.",
-                                "anyOf": [playbook, { "type": "null" }]
-                            },
-                            "submission": submission
-                        }
-                    }), json!({ "form": "demo", "submission": demo_submission })),
+                    "requestBody": json_body(evaluate_post, json!({ "form": "demo", "submission": demo_submission })),
                     "responses": {
-                        "200": {
-                            "description": "The decision, as the edge would reach it.",
-                            "headers": { "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" } },
-                            "content": { "application/json": { "schema": {
-                                "type": "object",
-                                "additionalProperties": false,
-                                "required": ["decision"],
-                                "properties": { "decision": decision }
-                            }}}
-                        },
+                        "200": ok("The decision, as the edge would reach it.", &evaluated),
                         "400": error("Not JSON, the wrong shape, or neither `form` nor `playbook`."),
                         "403": error("A page whose origin the form does not list."),
                         "404": error("There is no such form."),
@@ -329,9 +321,10 @@ pub fn document() -> Result<Value> {
                         "422": error("The inline playbook has problems (`problems`, each with its path).")
                     }
                 },
-                "options": preflight
+                "options": preflight("evaluatePreflight")
             }
         },
+        "webhooks": webhooks(&event),
         "components": {
             "schemas": schemas,
             "headers": {
@@ -339,9 +332,119 @@ pub fn document() -> Result<Value> {
                     "description": "The calling page's origin, so it may read the answer (errors included).",
                     "schema": { "type": "string" }
                 }
+            },
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The Worker secret `ADMIN_TOKEN` (`wrangler secret put ADMIN_TOKEN`; `.dev.vars` locally). While it is unset, the admin API answers 403 to everyone."
+                }
             }
         }
     }))
+}
+
+/// One webhook per event type: what a rep's (or a team's) webhook channel
+/// receives, signed as Standard Webhooks are.
+fn webhooks(event: &Value) -> Value {
+    let headers = json!([
+        {
+            "name": "webhook-id", "in": "header", "required": true,
+            "description": "The delivery's id, the same on every attempt: deduplicate on it.",
+            "schema": { "type": "string" }
+        },
+        {
+            "name": "webhook-timestamp", "in": "header", "required": true,
+            "description": "When this attempt was signed, in Unix seconds; refuse one far from your clock (replays).",
+            "schema": { "type": "integer", "minimum": 0 }
+        },
+        {
+            "name": "webhook-signature", "in": "header", "required": true,
+            "description": "`v1,` and the base64 of HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the channel's secret (`whsec_` then base64: the key is the decoded bytes). Several are separated by spaces; any one valid is enough.",
+            "schema": { "type": "string", "pattern": "^v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*$" }
+        }
+    ]);
+    let retried = "Retried with backoff (see the schedule above), honouring `Retry-After`.";
+    let responses = json!({
+        "2XX": { "description": "Received: the delivery is done." },
+        "410": { "description": "Stop sending to this endpoint: the channel is turned off (and the fallback route hears of it, `channel.disabled`)." },
+        "408": { "description": retried },
+        "429": { "description": retried },
+        "5XX": { "description": format!("{retried} A network error or no answer within 10 s counts the same.") },
+        "4XX": { "description": "Any other 4xx: not retried; the delivery is marked failed (`delivery.failed`)." }
+    });
+    let what = |kind: EventType| {
+        match kind {
+        EventType::LeadQualified => ("A qualified lead", "A lead that passed validation and reached a qualified grade (an MQL), with everything a first call needs: contact, answers, score and the reasons for it, route, rep, SLA deadline, marketing context and enablement content.", "LeadData"),
+        EventType::LeadCreated => ("A lead that is not qualified", "A valid lead below the qualified grades, for channels that take every lead: the same data as `lead.qualified`.", "LeadData"),
+        EventType::DeliveryFailed => ("A delivery gave up", "A delivery of a lead was refused or ran out of retries: sent to the SLA's escalation contact or the fallback route, so the lead is not lost.", "AlertData"),
+        EventType::ChannelDisabled => ("A channel was turned off", "A channel answered 410 or was turned off after failing again and again: its leads now reach the fallback route.", "AlertData"),
+    }
+    };
+    let mut out = Map::new();
+    for kind in EventType::ALL {
+        let (summary, about, data) = what(kind);
+        out.insert(
+            kind.as_str().to_owned(),
+            json!({ "post": {
+                "operationId": format!("webhook.{}", kind.as_str()),
+                "summary": summary,
+                "description": format!("{about}\n\n{RETRIES}"),
+                "tags": ["webhooks"],
+                "parameters": headers,
+                "requestBody": {
+                    "required": true,
+                    "content": { "application/json": { "schema": {
+                        "allOf": [event],
+                        "properties": {
+                            "type": { "const": kind.as_str() },
+                            "data": { "$ref": format!("#/components/schemas/{data}") }
+                        }
+                    }}}
+                },
+                "responses": responses
+            }}),
+        );
+    }
+    Value::Object(out)
+}
+
+/// One schema for a type both read and written: serde's two contracts
+/// describe it the same way unless a field is defaulted when read but always
+/// written (then it is required only as an answer, and the looser request
+/// schema holds for both). Any other difference is refused, since one name
+/// would hide it.
+fn both_ways(name: &str, read: &Value, written: &Value) -> Result<Value> {
+    let without = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("required");
+        }
+        v
+    };
+    if without(read) != without(written) {
+        bail!("`{name}` is described differently as a request and as an answer");
+    }
+    let required = |v: &Value| {
+        v.get("required")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let written_required = required(written);
+    let both: Vec<Value> = required(read)
+        .into_iter()
+        .filter(|r| written_required.contains(r))
+        .collect();
+    let mut merged = read.clone();
+    if let Some(o) = merged.as_object_mut() {
+        if both.is_empty() {
+            o.remove("required");
+        } else {
+            o.insert("required".into(), Value::Array(both));
+        }
+    }
+    Ok(merged)
 }
 
 fn generator(contract: Contract) -> SchemaGenerator {

@@ -131,6 +131,143 @@ fn check_accepts_the_demo_playbook() {
     );
 }
 
+/// One rep, one team, one route: the channels are what each case changes.
+const DELIVERY: &str = r#"
+id = "delivery"
+name = "Delivery"
+
+[[fields]]
+id = "email"
+kind = "email"
+label = "Email"
+
+[[grades]]
+grade = "A"
+qualified = true
+
+[[reps]]
+id = "ana"
+name = "Ana"
+channels = [{ kind = "webhook", url = "env:WEBHOOK_URL_ANA", secret = "env:WEBHOOK_SECRET_ANA" }]
+
+[[teams]]
+id = "sales"
+name = "Sales"
+reps = ["ana"]
+channels = [{ kind = "slack", url = "env:SLACK_URL_SALES" }]
+
+[[routes]]
+id = "everyone"
+team = "sales"
+"#;
+
+/// `baton check` on `DELIVERY` with `from` replaced by `to`: exit code and output.
+fn check_delivery(name: &str, from: &str, to: &str) -> (Option<i32>, String) {
+    assert!(DELIVERY.contains(from), "`{from}` is not in the playbook");
+    let file = temp_file(name, &DELIVERY.replace(from, to));
+    let out = baton(&["check", path(&file)]);
+    let text = stdout(&out).replace(path(&file), "delivery.toml");
+    (out.status.code(), text)
+}
+
+#[test]
+fn check_refuses_a_signing_secret_written_in_the_playbook() {
+    let (code, text) = check_delivery(
+        "literal-secret.toml",
+        "env:WEBHOOK_SECRET_ANA",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        text,
+        "delivery.toml: reps[0].channels[0].secret: a signing secret must not be written in the playbook \
+         (put it in the Worker's secrets (`wrangler secret put WEBHOOK_SECRET_ANA`, `.dev.vars` locally) \
+         and write `secret = \"env:WEBHOOK_SECRET_ANA\"`)\n1 problem\n"
+    );
+    assert!(!text.contains("MfKQ9r8"), "the secret is not repeated");
+}
+
+#[test]
+fn check_refuses_a_webhook_url_that_carries_credentials() {
+    for (name, url, message) in [
+        (
+            "url-userinfo.toml",
+            "https://ana:hunter2@crm.example/in",
+            "this webhook URL carries credentials (`user:password@`)",
+        ),
+        (
+            "url-query.toml",
+            "https://crm.example/in?token=hunter2",
+            "this webhook URL has a query string, where tokens hide",
+        ),
+    ] {
+        let (code, text) = check_delivery(name, "env:WEBHOOK_URL_ANA", url);
+        assert_eq!(code, Some(1), "{url}");
+        assert_eq!(
+            text,
+            format!(
+                "delivery.toml: reps[0].channels[0].url: {message} (put it in the Worker's secrets \
+                 (`wrangler secret put WEBHOOK_URL_ANA`, `.dev.vars` locally) and write \
+                 `url = \"env:WEBHOOK_URL_ANA\"`)\n1 problem\n"
+            )
+        );
+        assert!(!text.contains("hunter2"), "the credential is not repeated");
+    }
+    // Without credentials a webhook may name its address.
+    let (code, _) = check_delivery(
+        "url-plain.toml",
+        "env:WEBHOOK_URL_ANA",
+        "https://crm.example/in/ana",
+    );
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn check_refuses_a_slack_url_written_in_the_playbook() {
+    let (code, text) = check_delivery(
+        "literal-slack.toml",
+        "env:SLACK_URL_SALES",
+        "https://hooks.slack.com/services/T0/B0/XXXXSECRET",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        text,
+        "delivery.toml: teams[0].channels[0].url: a Slack webhook URL is itself a credential: it must \
+         not be written in the playbook (put it in the Worker's secrets (`wrangler secret put \
+         SLACK_URL_SALES`, `.dev.vars` locally) and write `url = \"env:SLACK_URL_SALES\"`)\n1 problem\n"
+    );
+    assert!(!text.contains("XXXXSECRET"));
+}
+
+#[test]
+fn check_warns_about_leads_that_reach_nobody_and_still_passes() {
+    let quiet = DELIVERY
+        .lines()
+        .filter(|l| !l.starts_with("channels"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = temp_file("quiet.toml", &quiet);
+    let out = baton(&["check", path(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out).replace(path(&file), "quiet.toml");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("quiet.toml: ok — 1 fields, 0 rules"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        "quiet.toml: warning: routes[0]: route `everyone` has no channel: its leads are stored but \
+         reach nobody (give the rep or team a `channels` entry)"
+    );
+    // With a channel, no warning.
+    let file = temp_file("loud.toml", DELIVERY);
+    let out = baton(&["check", path(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
+
 const LEAD: &str = r#"{
   "locale": "en",
   "fields": {
@@ -218,6 +355,14 @@ fn public_leaves_out_private_rules_and_contacts() {
         !text.contains("@northwind.example"),
         "reps' emails stay private"
     );
+    assert!(!text.contains("env:"), "channels stay private");
+    assert!(!text.contains("globex.com"), "named accounts stay private");
+    assert!(
+        !text.contains("Battle card"),
+        "enablement content stays private"
+    );
+    // Ownership is decided at the edge (shared/src/public.rs).
+    assert_eq!(public["ownership"], Json::Null, "ownership stays private");
     assert_eq!(public["published"]["edge_rules_removed"], json!(1));
     baton::compile_published(serde_json::from_value(public).unwrap()).unwrap();
 }
@@ -355,4 +500,207 @@ fn the_openapi_schemas_refuse_what_the_edge_refuses() {
     ] {
         assert!(!lead.is_valid(&bad), "{bad} should not validate");
     }
+}
+
+/// A validator for any schema of the document (a webhook's body, say), its
+/// `$ref`s resolved inside the document.
+fn validator(doc: &Json, schema: &Json) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("no schema: {e}"))
+}
+
+fn assert_valid(v: &jsonschema::Validator, what: &str, value: &Json) {
+    let errors: Vec<String> = v.iter_errors(value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}\n{value}");
+}
+
+fn demo() -> baton::Playbook {
+    baton::parse_toml(&std::fs::read_to_string(DEMO).unwrap()).unwrap()
+}
+
+fn emea_vp() -> Submission {
+    serde_json::from_value(json!({
+        "fields": {
+            "email": "ana.souza@acme-industrial.de", "name": "Ana Souza",
+            "company": "Acme Industrial", "title": "VP Revenue", "employees": 800,
+            "country": "DE", "timeline": "this-quarter", "interests": ["forecasting"],
+            "consent": true
+        },
+        "context": { "utm": { "source": "linkedin" }, "pages_seen": ["/", "/pricing"] }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_answers_the_edge_writes_hold_to_their_openapi_schemas() {
+    use baton::wire::{
+        Accepted, Agreement, AssignedRep, ErrorBody, ErrorCode, ErrorDetail, Evaluated,
+    };
+    let doc = openapi();
+    let (accepted, evaluated, error) = (
+        component(&doc, "Accepted"),
+        component(&doc, "Evaluated"),
+        component(&doc, "ErrorBody"),
+    );
+    let pb = demo();
+    let decision = pb.evaluate(&emea_vp());
+    let rep = decision.route.as_ref().unwrap().candidates.first().unwrap();
+    let mut taken = Accepted {
+        lead_id: "01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
+        decision: decision.clone(),
+        agreement: Agreement::Unclaimed,
+        assigned_rep: Some(AssignedRep::from(rep)),
+    };
+    assert_valid(&accepted, "201", &serde_json::to_value(&taken).unwrap());
+    taken.assigned_rep = None;
+    assert_valid(
+        &accepted,
+        "201, nobody",
+        &serde_json::to_value(&taken).unwrap(),
+    );
+    let answer = Evaluated { decision };
+    assert_valid(&evaluated, "200", &serde_json::to_value(&answer).unwrap());
+
+    let invalid = pb.evaluate(&Submission::default());
+    let problems = baton::parse_json(r#"{"id": "x"}"#).unwrap_err().0;
+    for (code, fields, problems) in ErrorCode::ALL
+        .into_iter()
+        .map(|c| (c, Vec::new(), None))
+        .chain([(ErrorCode::InvalidFields, invalid.field_errors, None)])
+        .chain([(ErrorCode::InvalidPlaybook, Vec::new(), Some(problems))])
+    {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: "says what to fix".into(),
+                fields,
+                problems,
+            },
+        };
+        assert_valid(&error, code.as_str(), &serde_json::to_value(&body).unwrap());
+    }
+    let unknown = json!({ "error": { "code": "teapot", "message": "", "fields": [] } });
+    assert!(!error.is_valid(&unknown), "a code the enum does not list");
+}
+
+#[test]
+fn every_event_the_edge_delivers_holds_to_its_webhook_and_only_to_its_own() {
+    use baton::event::{lead_event, AlertData, Event, EventData, LeadFacts, Touch};
+    let doc = openapi();
+    let body = |kind: &str| {
+        let op = &doc["webhooks"][kind]["post"];
+        let names: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        );
+        for status in ["2XX", "410", "408", "429", "5XX", "4XX"] {
+            assert!(op["responses"][status].is_object(), "{kind}: {status}");
+        }
+        validator(
+            &doc,
+            &op["requestBody"]["content"]["application/json"]["schema"],
+        )
+    };
+    let pb = demo();
+    let submission = emea_vp();
+    let decision = pb.evaluate(&submission);
+    let rep = decision
+        .route
+        .as_ref()
+        .unwrap()
+        .candidates
+        .first()
+        .unwrap()
+        .rep
+        .clone();
+    let lead = lead_event(
+        &pb,
+        &submission,
+        &decision,
+        LeadFacts {
+            lead_id: "01JDX3Q3J7Z8ZV6W9A5N4M2K1R",
+            created_at: "2026-12-02T10:00:00.000Z",
+            lead_url: "https://edge.example/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R",
+            touch: Touch::New,
+            rep: Some(&rep),
+            sla_deadline: Some("2026-12-02T10:15:00.000Z"),
+            agreement: baton::wire::Agreement::Match,
+            content: vec![],
+        },
+    );
+    assert_eq!(lead.kind, "lead.qualified");
+    let lead = serde_json::to_value(&lead).unwrap();
+    assert_valid(&body("lead.qualified"), "lead.qualified", &lead);
+    let mut created = lead.clone();
+    created["type"] = json!("lead.created");
+    assert_valid(&body("lead.created"), "lead.created", &created);
+    assert!(
+        !body("lead.created").is_valid(&lead),
+        "the type is the webhook's"
+    );
+
+    let alert = Event {
+        kind: "delivery.failed".into(),
+        timestamp: "2026-12-02T14:20:00.000Z".into(),
+        data: EventData::Alert(Box::new(AlertData {
+            v: 1,
+            lead_id: "01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
+            lead_url: "https://edge.example/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
+            channel: format!("rep:{rep}:webhook"),
+            delivery_id: "dlv_1".into(),
+            attempts: 10,
+            last_error: "HTTP 500".into(),
+            rep: None,
+        })),
+    };
+    let alert = serde_json::to_value(&alert).unwrap();
+    assert_valid(&body("delivery.failed"), "delivery.failed", &alert);
+    let mut disabled = alert.clone();
+    disabled["type"] = json!("channel.disabled");
+    assert_valid(&body("channel.disabled"), "channel.disabled", &disabled);
+    assert!(
+        !body("delivery.failed").is_valid(&lead),
+        "a lead is no alert"
+    );
+    assert!(
+        !body("lead.qualified").is_valid(&alert),
+        "an alert is no lead"
+    );
+    let text = doc["webhooks"]["lead.qualified"]["post"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h"));
+}
+
+#[test]
+fn the_admin_api_is_documented_behind_the_bearer_token() {
+    let doc = openapi();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["adminToken"],
+        json!({ "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["adminToken"]["description"] })
+    );
+    for (path, answer) in [("/v1/leads", "LeadList"), ("/v1/leads/{id}", "LeadRecord")] {
+        let op = &doc["paths"][path]["get"];
+        assert_eq!(op["security"], json!([{ "adminToken": [] }]), "{path}");
+        assert_eq!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            format!("#/components/schemas/{answer}")
+        );
+        assert_eq!(
+            op["responses"]["401"]["headers"]["WWW-Authenticate"]["required"],
+            true
+        );
+        assert!(op["responses"]["403"].is_object(), "{path}");
+    }
+    assert!(
+        doc["paths"]["/v1/leads"]["post"]["security"].is_null(),
+        "posting a lead needs no token"
+    );
 }

@@ -4,7 +4,7 @@
 //! `problems` for a broken inline playbook). Internal causes (D1, Durable
 //! Object, runtime errors) are logged with `console_error!` and never sent.
 
-use baton::wire::FieldError;
+use baton::wire::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
 use baton::Problem;
 use serde::Serialize;
 use worker::{console_error, Response};
@@ -35,6 +35,13 @@ pub enum AppError {
         /// The methods the path does answer, for the `Allow` header (RFC 9110).
         allow: &'static str,
     },
+    /// A query parameter the endpoint does not take, or one it cannot read.
+    BadQuery(String),
+    /// An admin endpoint without `Authorization: Bearer <token>`.
+    Unauthorized,
+    /// A wrong admin token, or the admin API is off.
+    Forbidden(String),
+    LeadNotFound(String),
     InvalidFields(Vec<FieldError>),
     InvalidPlaybook(Vec<Problem>),
     /// D1 could not take the lead; the caller should retry.
@@ -43,29 +50,17 @@ pub enum AppError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
-}
-
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'static str,
-    message: String,
-    fields: &'a [FieldError],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problems: Option<&'a [Problem]>,
-}
-
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadJson(_)
             | AppError::BadShape(_)
             | AppError::UnsupportedVersion(_)
-            | AppError::BadIdempotencyKey(_) => 400,
-            AppError::OriginNotAllowed(_) => 403,
-            AppError::UnknownForm(_) | AppError::NotFound(_) => 404,
+            | AppError::BadIdempotencyKey(_)
+            | AppError::BadQuery(_) => 400,
+            AppError::Unauthorized => 401,
+            AppError::OriginNotAllowed(_) | AppError::Forbidden(_) => 403,
+            AppError::UnknownForm(_) | AppError::NotFound(_) | AppError::LeadNotFound(_) => 404,
             AppError::MethodNotAllowed { .. } => 405,
             AppError::TooLarge => 413,
             AppError::InvalidFields(_)
@@ -76,22 +71,26 @@ impl AppError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadJson(_) => "invalid_json",
-            AppError::BadShape(_) => "invalid_request",
-            AppError::UnsupportedVersion(_) => "unsupported_version",
-            AppError::BadIdempotencyKey(_) => "invalid_idempotency_key",
-            AppError::IdempotencyKeyReused => "idempotency_key_reused",
-            AppError::TooLarge => "payload_too_large",
-            AppError::OriginNotAllowed(_) => "origin_not_allowed",
-            AppError::UnknownForm(_) => "unknown_form",
-            AppError::NotFound(_) => "not_found",
-            AppError::MethodNotAllowed { .. } => "method_not_allowed",
-            AppError::InvalidFields(_) => "invalid_fields",
-            AppError::InvalidPlaybook(_) => "invalid_playbook",
-            AppError::StorageUnavailable(_) => "storage_unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::BadJson(_) => ErrorCode::InvalidJson,
+            AppError::BadShape(_) => ErrorCode::InvalidRequest,
+            AppError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            AppError::BadIdempotencyKey(_) => ErrorCode::InvalidIdempotencyKey,
+            AppError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            AppError::TooLarge => ErrorCode::PayloadTooLarge,
+            AppError::BadQuery(_) => ErrorCode::InvalidQuery,
+            AppError::Unauthorized => ErrorCode::Unauthorized,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::LeadNotFound(_) => ErrorCode::LeadNotFound,
+            AppError::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
+            AppError::UnknownForm(_) => ErrorCode::UnknownForm,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            AppError::InvalidFields(_) => ErrorCode::InvalidFields,
+            AppError::InvalidPlaybook(_) => ErrorCode::InvalidPlaybook,
+            AppError::StorageUnavailable(_) => ErrorCode::StorageUnavailable,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -116,6 +115,12 @@ impl AppError {
                 "this form does not accept leads from `{o}`; add it to `allowed_origins` in the playbook"
             ),
             AppError::UnknownForm(f) => format!("there is no form `{f}`"),
+            AppError::BadQuery(e) => e.clone(),
+            AppError::Unauthorized => {
+                "this endpoint needs the admin token: send `Authorization: Bearer <ADMIN_TOKEN>`".into()
+            }
+            AppError::Forbidden(why) => why.clone(),
+            AppError::LeadNotFound(id) => format!("there is no lead `{id}`"),
             AppError::NotFound(p) => format!("there is nothing at `{p}`; the API lives under `/v1/`"),
             AppError::MethodNotAllowed {
                 method,
@@ -140,33 +145,47 @@ impl AppError {
         }
     }
 
+    /// The wire body of the answer (`baton::wire::ErrorBody`).
+    pub fn body(self) -> ErrorBody {
+        let (code, message) = (self.code(), self.message());
+        let (fields, problems) = match self {
+            AppError::InvalidFields(f) => (f, None),
+            AppError::InvalidPlaybook(p) => (Vec::new(), Some(p)),
+            _ => (Vec::new(), None),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                fields,
+                problems,
+            },
+        }
+    }
+
     /// The JSON answer, with CORS headers for the caller when it may read them.
     pub fn into_response(self, cors: &Cors) -> Response {
         match &self {
             AppError::StorageUnavailable(cause) | AppError::Internal(cause) => {
-                console_error!("{}: {cause}", self.code());
+                console_error!("{}: {cause}", self.code().as_str());
             }
             _ => {}
         }
-        let fields: &[FieldError] = match &self {
-            AppError::InvalidFields(f) => f,
-            _ => &[],
-        };
-        let problems = match &self {
-            AppError::InvalidPlaybook(p) => Some(p.as_slice()),
+        let status = self.status();
+        let allow = match &self {
+            AppError::MethodNotAllowed { allow, .. } => Some(*allow),
             _ => None,
         };
-        let body = Body {
-            error: Inner {
-                code: self.code(),
-                message: self.message(),
-                fields,
-                problems,
-            },
-        };
-        let mut res = json_response(&body, self.status(), cors);
-        if let AppError::MethodNotAllowed { allow, .. } = &self {
+        let unauthorized = matches!(self, AppError::Unauthorized);
+        let mut res = json_response(&self.body(), status, cors);
+        if let Some(allow) = allow {
             let _ = res.headers_mut().set("allow", allow);
+        }
+        if unauthorized {
+            // RFC 9110: a 401 says which scheme to use.
+            let _ = res
+                .headers_mut()
+                .set("www-authenticate", "Bearer realm=\"baton-admin\"");
         }
         res
     }
@@ -192,4 +211,100 @@ pub fn json_response<T: Serialize>(body: &T, status: u16, cors: &Cors) -> Respon
     let _ = headers.set("content-type", "application/json; charset=utf-8");
     cors.apply(headers);
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton::wire::FieldErrorCode;
+
+    /// One of every variant: the match below stops compiling when a variant
+    /// is added and not listed here.
+    fn one_of_each() -> Vec<AppError> {
+        let all = vec![
+            AppError::BadJson("eof".into()),
+            AppError::BadShape("`v`".into()),
+            AppError::UnsupportedVersion(9),
+            AppError::BadIdempotencyKey(String::new()),
+            AppError::IdempotencyKeyReused,
+            AppError::TooLarge,
+            AppError::OriginNotAllowed("https://x.example".into()),
+            AppError::UnknownForm("nope".into()),
+            AppError::NotFound("/nope".into()),
+            AppError::MethodNotAllowed {
+                method: "PUT".into(),
+                path: "/v1/leads".into(),
+                allow: "GET, POST, OPTIONS",
+            },
+            AppError::BadQuery("`limit`".into()),
+            AppError::Unauthorized,
+            AppError::Forbidden("wrong token".into()),
+            AppError::LeadNotFound("01J".into()),
+            AppError::InvalidFields(vec![FieldError {
+                field: "email".into(),
+                code: FieldErrorCode::Required,
+                message: "required".into(),
+            }]),
+            AppError::InvalidPlaybook(vec![Problem {
+                path: "rules[0]".into(),
+                message: "bad".into(),
+                hint: None,
+            }]),
+            AppError::StorageUnavailable("d1".into()),
+            AppError::Internal("oops".into()),
+        ];
+        for e in &all {
+            match e {
+                AppError::BadJson(_)
+                | AppError::BadShape(_)
+                | AppError::UnsupportedVersion(_)
+                | AppError::BadIdempotencyKey(_)
+                | AppError::IdempotencyKeyReused
+                | AppError::TooLarge
+                | AppError::OriginNotAllowed(_)
+                | AppError::UnknownForm(_)
+                | AppError::NotFound(_)
+                | AppError::MethodNotAllowed { .. }
+                | AppError::BadQuery(_)
+                | AppError::Unauthorized
+                | AppError::Forbidden(_)
+                | AppError::LeadNotFound(_)
+                | AppError::InvalidFields(_)
+                | AppError::InvalidPlaybook(_)
+                | AppError::StorageUnavailable(_)
+                | AppError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_code_is_answered_and_every_answer_has_a_code() {
+        let mut answered: Vec<ErrorCode> = one_of_each().iter().map(AppError::code).collect();
+        answered.sort_by_key(|c| c.as_str());
+        answered.dedup();
+        let mut all = ErrorCode::ALL.to_vec();
+        all.sort_by_key(|c| c.as_str());
+        assert_eq!(answered, all, "a code no error answers, or one missing");
+    }
+
+    #[test]
+    fn the_error_json_is_code_message_and_fields_plus_problems_for_a_playbook() {
+        for e in one_of_each() {
+            let (status, code, message) = (e.status(), e.code(), e.message());
+            assert!((400..600).contains(&status), "{code:?}: {status}");
+            let json = serde_json::to_value(e.body()).unwrap();
+            let inner = json["error"].as_object().unwrap();
+            assert_eq!(inner["code"], code.as_str());
+            assert_eq!(inner["message"], message.as_str());
+            assert!(inner["fields"].is_array());
+            let mut keys: Vec<&str> = inner.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            if code == ErrorCode::InvalidPlaybook {
+                assert_eq!(keys, ["code", "fields", "message", "problems"]);
+            } else {
+                assert_eq!(keys, ["code", "fields", "message"], "{code:?}");
+            }
+        }
+    }
 }

@@ -2,9 +2,10 @@
 //! [`AppError`] answer; the work itself happens in plain functions returning
 //! `Result<_, AppError>` so `?` reads straight through.
 
-use baton::wire::{Candidate, WIRE_VERSION};
+use baton::wire::{
+    Accepted, Agreement, AssignedRep, EvaluatePost, Evaluated, Health, ServedForm, WIRE_VERSION,
+};
 use baton::{Decision, LeadPost, Playbook, Submission};
-use serde::{Deserialize, Serialize};
 use worker::js_sys;
 use worker::{console_warn, Date, Env, Request, Response, Result, RouteContext};
 
@@ -13,32 +14,28 @@ use crate::cors::{Caller, Cors};
 use crate::error::{json_response, AppError};
 use crate::idempotency;
 use crate::ids;
+use crate::outbox;
+use crate::owner;
 use crate::playbooks;
-use crate::store::{self, Agreement, LeadRecord, Status};
+use crate::store::{self, LeadRecord, Status};
 use crate::turns;
 use crate::DB_BINDING;
 
 /// `GET /v1/health`: up, and which playbooks it serves.
 pub fn handle_health(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
-    #[derive(Serialize)]
-    struct FormInfo<'a> {
-        id: &'a str,
-        version: &'a str,
-    }
-    let forms: Vec<FormInfo> = playbooks::all()
-        .iter()
-        .map(|f| FormInfo {
-            id: f.playbook.id(),
-            version: f.playbook.version(),
-        })
-        .collect();
-    let body = serde_json::json!({
-        "ok": true,
-        "service": "baton-edge",
-        "version": env!("CARGO_PKG_VERSION"),
-        "wire": WIRE_VERSION,
-        "forms": forms,
-    });
+    let body = Health {
+        ok: true,
+        service: "baton-edge".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        wire: WIRE_VERSION,
+        forms: playbooks::all()
+            .iter()
+            .map(|f| ServedForm {
+                id: f.playbook.id().to_owned(),
+                version: f.playbook.version().to_owned(),
+            })
+            .collect(),
+    };
     Ok(json_response(&body, 200, &Cors::echo(&req)))
 }
 
@@ -94,22 +91,6 @@ pub fn handle_not_found(req: Request, _ctx: RouteContext<()>) -> Result<Response
     Ok(AppError::NotFound(req.path()).into_response(&Cors::echo(&req)))
 }
 
-/// What `POST /v1/leads` answers with 201.
-#[derive(Serialize)]
-struct Accepted<'a> {
-    lead_id: &'a str,
-    decision: &'a Decision,
-    agreement: Agreement,
-    assigned_rep: Option<AssignedRep<'a>>,
-}
-
-#[derive(Serialize)]
-struct AssignedRep<'a> {
-    id: &'a str,
-    name: &'a str,
-    booking_url: Option<&'a str>,
-}
-
 /// `POST /v1/leads`: re-validate and re-score with the full playbook, pick
 /// the rep, store, answer with the edge's verdict.
 pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
@@ -128,7 +109,7 @@ pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Resu
 
 /// A 201 answer, fresh or replayed for a retry with the same `Idempotency-Key`.
 struct Taken {
-    body: serde_json::Value,
+    body: Accepted,
     replayed: bool,
 }
 
@@ -146,30 +127,101 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
     let db = env
         .d1(DB_BINDING)
         .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))?;
-    // A retry of a lead already stored gets the first answer, before any
-    // rep's turn is taken again.
+    let mut decision = playbook.evaluate(&post.submission);
+    let agreement = Agreement::of(&decision, post.claimed.as_ref());
+    let now = Date::now();
+    let now_ms = now.as_millis() as f64;
+    let email = first_email(playbook, &post.submission);
+    let domain = playbook.email_domain(&post.submission);
+    let routed = decision.valid && decision.route.is_some();
+    let keys = owner::keys(playbook, email.as_deref(), domain.as_deref());
+
+    // One round trip for what D1 already knows: a retry of a lead stored
+    // under this key gets the first answer; an earlier lead of the same
+    // person or company names the owner.
+    let mut reads = Vec::new();
     if let Some(k) = &key {
-        if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
+        reads.push(store::by_key(&db, playbook.id(), k)?);
+    }
+    let owner_lookup = if routed {
+        owner::lookup(&db, playbook, &keys, now_ms)?
+    } else {
+        None
+    };
+    let looked_up_owner = owner_lookup.is_some();
+    reads.extend(owner_lookup);
+    let mut answers = if reads.is_empty() {
+        Vec::new()
+    } else {
+        db.batch(reads)
+            .await
+            .map_err(|e| AppError::StorageUnavailable(format!("looking up earlier leads: {e}")))?
+    }
+    .into_iter();
+    if key.is_some() {
+        let prior: Option<store::Prior> = first_row(answers.next())?;
+        if let Some(prior) = prior {
             return replay(prior, &raw);
         }
     }
+    let earlier: Option<owner::Earlier> = if looked_up_owner {
+        first_row(answers.next())?
+    } else {
+        None
+    };
 
-    let decision = playbook.evaluate(&post.submission);
-    let agreement = Agreement::of(&decision, post.claimed.as_ref());
-    let now = Date::now();
     let id = ids::ulid(now.as_millis())?;
     let created_at: String = js_sys::Date::from(now).to_iso_string().into();
     let origin = caller.origin(req);
     let user_agent = req.headers().get("user-agent").ok().flatten();
+    let edge_url = req
+        .url()
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
 
-    let rep = match (&decision.route, decision.valid) {
-        (Some(route), true) if !route.candidates.is_empty() => {
-            let team = route.team.as_deref().unwrap_or(&route.route);
-            let turn = turns::next_turn(env, playbook.id(), team).await;
-            baton::pick(&route.candidates, turn)
-        }
+    // Who the lead goes to: the same rep as this person's earlier lead, the
+    // account's owner, or the team's next turn, taken inside the write below.
+    let mut returning_of = None;
+    let owner = if routed {
+        owner::decide(playbook, &keys, earlier)
+            .filter(|o| playbook.route_to_owner(&mut decision, &o.rep, o.basis.clone()))
+    } else {
+        None
+    };
+    let event = if decision.qualified {
+        baton::event::LEAD_QUALIFIED
+    } else {
+        baton::event::LEAD_CREATED
+    };
+    let route = decision.route.as_ref().filter(|_| decision.valid);
+    let team = route.map(|r| r.team.clone().unwrap_or_else(|| r.route.clone()));
+    let slots = match (&owner, route) {
+        (None, Some(r)) => turns::slots(&r.candidates),
         _ => None,
     };
+    // The deliveries each possible rep would be owed; the write keeps one set.
+    let by_rep: Vec<(&str, Vec<outbox::NewDelivery>)> = match (route, &owner) {
+        (None, _) => Vec::new(),
+        (Some(r), Some(o)) => vec![(
+            o.rep.as_str(),
+            outbox::plan(&id, event, &playbook.channels_for(r, Some(&o.rep))),
+        )],
+        (Some(r), None) if slots.is_some() => r
+            .candidates
+            .iter()
+            .map(|c| {
+                let plan = outbox::plan(&id, event, &playbook.channels_for(r, Some(&c.rep)));
+                (c.rep.as_str(), plan)
+            })
+            .collect(),
+        (Some(r), None) => vec![(
+            "",
+            outbox::plan(&id, event, &playbook.channels_for(r, None)),
+        )],
+    };
+    if let Some(o) = &owner {
+        returning_of = o.returning_of.clone();
+    }
     let record = LeadRecord {
         id: &id,
         form_id: playbook.id(),
@@ -181,23 +233,75 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         },
         submission: &raw,
         decision: &decision,
-        assigned_rep: rep.map(|c| c.rep.as_str()),
         claimed: post.claimed.as_ref(),
         agreement,
         origin: origin.as_deref(),
         user_agent: user_agent.as_deref(),
         idempotency_key: key.as_deref(),
+        email: email.as_deref(),
+        email_domain: domain.as_deref(),
+        returning_of: returning_of.as_deref(),
+        edge_url: &edge_url,
     };
-    if let Err(e) = store::insert(&db, &record).await {
-        // Two attempts with one key at once: the unique index let the other
-        // one in first. Answer as it was answered.
-        if let Some(k) = &key {
-            if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
-                return replay(prior, &raw);
-            }
+    // The turn, the lead and its deliveries in one transaction: once it
+    // commits the lead is owed to every channel, and a lead that is not
+    // stored takes no rep's turn.
+    let mut batch = Vec::new();
+    let choice = match (&owner, &slots, &team) {
+        (Some(o), _, _) => store::RepChoice::Known(Some(&o.rep)),
+        (None, Some(slots), Some(team)) => {
+            batch.push(
+                db.prepare(turns::TAKE)
+                    .bind(&[store::text(playbook.id()), store::text(team)])
+                    .map_err(|e| AppError::StorageUnavailable(format!("binding the turn: {e}")))?,
+            );
+            store::RepChoice::Turn { team, slots }
         }
-        return Err(e);
+        _ => store::RepChoice::Known(None),
+    };
+    let lead_at = batch.len();
+    batch.push(store::insert(&db, &record, choice)?);
+    batch.extend(outbox::for_lead(
+        &db,
+        &id,
+        playbook.id(),
+        &by_rep,
+        now_ms,
+        outbox::sweep_grace_ms(env),
+    )?);
+    let results = match db.batch(batch).await {
+        Ok(r) => r,
+        Err(e) => {
+            // Two attempts with one key at once: the unique index let the
+            // other one in first (and this one's turn rolled back). Answer
+            // as it was answered.
+            if let Some(k) = &key {
+                if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
+                    return replay(prior, &raw);
+                }
+            }
+            return Err(AppError::StorageUnavailable(format!(
+                "inserting lead {id}: {e}"
+            )));
+        }
+    };
+    let mut results = results.into_iter().skip(lead_at);
+    let stored: Option<store::Stored> = first_row(results.next())?;
+    let rep = stored.and_then(|s| s.assigned_rep);
+    #[derive(serde::Deserialize)]
+    struct Written {
+        id: String,
     }
+    let deliveries: Vec<String> = match results.next() {
+        Some(r) => r
+            .results::<Written>()
+            .map_err(|e| AppError::Internal(format!("reading the deliveries written: {e}")))?
+            .into_iter()
+            .map(|w| w.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    outbox::enqueue(env, deliveries).await;
     if agreement == Agreement::Mismatch {
         // A tampered post, or a browser on another playbook version: worth a look.
         if let Some(c) = &post.claimed {
@@ -217,26 +321,54 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         // Stored above with status `invalid`; the visitor gets the list to fix.
         return Err(AppError::InvalidFields(decision.field_errors));
     }
-    taken(&id, &decision, agreement, rep, false)
+    let picked = assigned(&decision, rep.as_deref());
+    Ok(taken(id, decision, agreement, picked, false))
+}
+
+/// The first row of a statement's result, if any.
+fn first_row<T: serde::de::DeserializeOwned>(
+    result: Option<worker::D1Result>,
+) -> std::result::Result<Option<T>, AppError> {
+    match result {
+        Some(r) => Ok(r
+            .results::<T>()
+            .map_err(|e| AppError::Internal(format!("reading a D1 answer: {e}")))?
+            .into_iter()
+            .next()),
+        None => Ok(None),
+    }
+}
+
+/// The address as the visitor gave it, lowercased: who they are, for
+/// recognising the same person on their next visit.
+fn first_email(playbook: &Playbook, submission: &Submission) -> Option<String> {
+    let field = playbook
+        .fields()
+        .iter()
+        .find(|f| f.kind == baton::raw::FieldKind::Email)?;
+    match submission.fields.get(&field.id) {
+        Some(baton::Value::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_lowercase()),
+        _ => None,
+    }
 }
 
 /// The 201 answer for a lead, fresh or `replayed`.
 fn taken(
-    lead_id: &str,
-    decision: &Decision,
+    lead_id: String,
+    decision: Decision,
     agreement: Agreement,
-    rep: Option<&Candidate>,
+    assigned_rep: Option<AssignedRep>,
     replayed: bool,
-) -> std::result::Result<Taken, AppError> {
-    let accepted = Accepted {
-        lead_id,
-        decision,
-        agreement,
-        assigned_rep: rep.map(assigned),
-    };
-    let body = serde_json::to_value(&accepted)
-        .map_err(|e| AppError::Internal(format!("answer does not serialize: {e}")))?;
-    Ok(Taken { body, replayed })
+) -> Taken {
+    Taken {
+        body: Accepted {
+            lead_id,
+            decision,
+            agreement,
+            assigned_rep,
+        },
+        replayed,
+    }
 }
 
 /// The answer a lead stored under the same key got, if this is the same lead.
@@ -249,19 +381,19 @@ fn replay(prior: store::Prior, raw: &[u8]) -> std::result::Result<Taken, AppErro
     if prior.status != "accepted" {
         return Err(AppError::InvalidFields(decision.field_errors));
     }
-    let rep = prior.assigned_rep.as_deref().and_then(|id| {
-        let route = decision.route.as_ref()?;
-        route.candidates.iter().find(|c| c.rep == id)
-    });
-    taken(&prior.id, &decision, prior.agreement, rep, true)
+    let rep = assigned(&decision, prior.assigned_rep.as_deref());
+    Ok(taken(prior.id, decision, prior.agreement, rep, true))
 }
 
-fn assigned(c: &Candidate) -> AssignedRep<'_> {
-    AssignedRep {
-        id: &c.rep,
-        name: &c.name,
-        booking_url: c.booking_url.as_deref(),
-    }
+/// The rep `id` among the decision's candidates, as the visitor may see them.
+fn assigned(decision: &Decision, id: Option<&str>) -> Option<AssignedRep> {
+    let id = id?;
+    let route = decision.route.as_ref()?;
+    route
+        .candidates
+        .iter()
+        .find(|c| c.rep == id)
+        .map(AssignedRep::from)
 }
 
 /// `v` is checked before the shape, so a newer sender hears "unsupported
@@ -285,27 +417,12 @@ fn check_wire_version(
     }
 }
 
-/// `POST /v1/evaluate`: the playbook tester. Body: `{"form"?, "playbook"?,
-/// "submission"}`; stores nothing.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EvaluateRequest {
-    /// Checked before the shape (see `check_wire_version`); declared so it is no unknown key.
-    #[serde(default, rename = "v")]
-    _v: Option<u32>,
-    #[serde(default)]
-    form: Option<String>,
-    /// An inline playbook (as `icp.toml` would be, in JSON); compiled here
-    /// so every problem comes back with its path, like `baton check`.
-    #[serde(default)]
-    playbook: Option<serde_json::Value>,
-    submission: Submission,
-}
-
+/// `POST /v1/evaluate`: the playbook tester (`baton::wire::EvaluatePost`);
+/// stores nothing.
 pub async fn handle_evaluate(mut req: Request, _ctx: RouteContext<()>) -> Result<Response> {
     let cors = Cors::echo(&req);
     Ok(match evaluate(&mut req).await {
-        Ok(decision) => json_response(&serde_json::json!({ "decision": decision }), 200, &cors),
+        Ok(decision) => json_response(&Evaluated { decision }, 200, &cors),
         Err(e) => e.into_response(&cors),
     })
 }
@@ -315,7 +432,8 @@ async fn evaluate(req: &mut Request) -> std::result::Result<Decision, AppError> 
     let raw = body::read_capped(req).await?;
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, false)?;
-    let ask: EvaluateRequest = body::shape(json)?;
+    // `v` was checked above, before the shape.
+    let ask: EvaluatePost = body::shape(json)?;
     let form = match &ask.form {
         Some(id) => Some(playbooks::find(id).ok_or_else(|| AppError::UnknownForm(id.clone()))?),
         None => None,

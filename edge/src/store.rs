@@ -2,39 +2,14 @@
 //! status `invalid`: whatever a visitor typed is never lost.
 
 use baton::{Claimed, Decision};
-use serde::Serialize;
 use worker::wasm_bindgen::JsValue;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 use crate::error::AppError;
 
-/// Whether the browser's verdict matched the edge's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Agreement {
-    Match,
-    Mismatch,
-    /// The caller sent no verdict (an API client, an older widget).
-    Unclaimed,
-}
-
-impl Agreement {
-    pub fn of(decision: &Decision, claimed: Option<&Claimed>) -> Self {
-        match claimed {
-            None => Agreement::Unclaimed,
-            Some(c) if decision.agrees_with(c) => Agreement::Match,
-            Some(_) => Agreement::Mismatch,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Agreement::Match => "match",
-            Agreement::Mismatch => "mismatch",
-            Agreement::Unclaimed => "unclaimed",
-        }
-    }
-}
+/// Whether the browser's verdict matched the edge's (a wire type: it is in
+/// the 201 answer and in what sales receives).
+pub use baton::wire::Agreement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -61,29 +36,53 @@ pub struct LeadRecord<'a> {
     /// The post exactly as received.
     pub submission: &'a [u8],
     pub decision: &'a Decision,
-    pub assigned_rep: Option<&'a str>,
     pub claimed: Option<&'a Claimed>,
     pub agreement: Agreement,
     pub origin: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     /// The caller's `Idempotency-Key`, unique per form.
     pub idempotency_key: Option<&'a str>,
+    /// The address as given and its domain, lowercased: who this is, for
+    /// returning people and account ownership.
+    pub email: Option<&'a str>,
+    pub email_domain: Option<&'a str>,
+    /// The lead this one is a new touch on (the same person came back).
+    pub returning_of: Option<&'a str>,
+    /// This edge's own origin, for links in what sales receives.
+    pub edge_url: &'a str,
 }
 
 const INSERT: &str = "INSERT INTO leads (id, form_id, created_at, status, submission, decision, \
      score, grade, qualified, knocked_out, route_id, team_id, assigned_rep, claimed, agreement, \
-     playbook_version, origin, user_agent, idempotency_key) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+     playbook_version, origin, user_agent, idempotency_key, email, email_domain, returning_of, \
+     edge_url) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+     ?20, ?21, ?22, ?23)";
 
-fn text(s: &str) -> JsValue {
+pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-fn opt(s: Option<&str>) -> JsValue {
+pub fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-pub async fn insert(db: &D1Database, lead: &LeadRecord<'_>) -> Result<(), AppError> {
+/// How the lead's insert names its rep.
+pub enum RepChoice<'a> {
+    /// Decided already (an owner), or nobody (an invalid or knocked-out lead).
+    Known(Option<&'a str>),
+    /// The team's turn taken in the same batch (`turns::TAKE` runs first):
+    /// the rep is `slots[turn % len]`, picked by D1 inside the transaction.
+    Turn { team: &'a str, slots: &'a str },
+}
+
+/// The lead's insert, to run in one batch with its deliveries (`outbox.rs`);
+/// it answers the rep it was stored with (`RETURNING assigned_rep`).
+pub fn insert(
+    db: &D1Database,
+    lead: &LeadRecord<'_>,
+    rep: RepChoice<'_>,
+) -> Result<D1PreparedStatement, AppError> {
     let d = lead.decision;
     let decision_json = serde_json::to_string(d)
         .map_err(|e| AppError::Internal(format!("decision does not serialize: {e}")))?;
@@ -107,21 +106,33 @@ pub async fn insert(db: &D1Database, lead: &LeadRecord<'_>) -> Result<(), AppErr
         opt(d.knocked_out.as_deref()),
         opt(route.map(|r| r.route.as_str())),
         opt(route.and_then(|r| r.team.as_deref())),
-        opt(lead.assigned_rep),
+        match rep {
+            RepChoice::Known(r) => opt(r),
+            RepChoice::Turn { slots, .. } => text(slots),
+        },
         opt(claimed_json.as_deref()),
         text(lead.agreement.as_str()),
         text(&d.version),
         opt(lead.origin),
         opt(lead.user_agent),
         opt(lead.idempotency_key),
+        opt(lead.email),
+        opt(lead.email_domain),
+        opt(lead.returning_of),
+        text(lead.edge_url),
     ];
-    db.prepare(INSERT)
+    let (sql, args) = match rep {
+        RepChoice::Known(_) => (format!("{INSERT} RETURNING assigned_rep"), args.to_vec()),
+        RepChoice::Turn { team, .. } => {
+            let mut args = args.to_vec();
+            args.push(text(team));
+            let sql = INSERT.replacen("?13", &crate::turns::picked(13, 2, 24), 1);
+            (format!("{sql} RETURNING assigned_rep"), args)
+        }
+    };
+    db.prepare(sql)
         .bind(&args)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding the lead insert: {e}")))?
-        .run()
-        .await
-        .map_err(|e| AppError::StorageUnavailable(format!("inserting lead {}: {e}", lead.id)))?;
-    Ok(())
+        .map_err(|e| AppError::StorageUnavailable(format!("binding the lead insert: {e}")))
 }
 
 /// A lead stored earlier under the same `Idempotency-Key`.
@@ -140,15 +151,26 @@ pub struct Prior {
 const FIND_BY_KEY: &str = "SELECT id, status, submission, decision, agreement, assigned_rep \
      FROM leads WHERE form_id = ?1 AND idempotency_key = ?2";
 
+/// The lookup of a lead stored under `key`, to run with the owner lookup.
+pub fn by_key(db: &D1Database, form_id: &str, key: &str) -> Result<D1PreparedStatement, AppError> {
+    db.prepare(FIND_BY_KEY)
+        .bind(&[text(form_id), text(key)])
+        .map_err(|e| AppError::StorageUnavailable(format!("binding the key lookup: {e}")))
+}
+
 pub async fn find_by_key(
     db: &D1Database,
     form_id: &str,
     key: &str,
 ) -> Result<Option<Prior>, AppError> {
-    db.prepare(FIND_BY_KEY)
-        .bind(&[text(form_id), text(key)])
-        .map_err(|e| AppError::StorageUnavailable(format!("binding the key lookup: {e}")))?
+    by_key(db, form_id, key)?
         .first::<Prior>(None)
         .await
         .map_err(|e| AppError::StorageUnavailable(format!("looking up key `{key}`: {e}")))
+}
+
+/// The rep a stored lead's insert answered with.
+#[derive(serde::Deserialize)]
+pub struct Stored {
+    pub assigned_rep: Option<String>,
 }

@@ -1,66 +1,95 @@
-//! The round-robin counter: one SQLite-backed Durable Object per (form, team).
+//! Weighted round robin, held in D1 and taken in the same transaction that
+//! stores the lead.
 //!
-//! A Durable Object runs one request at a time and its SQL calls are
-//! synchronous, so the read-and-increment below cannot interleave: two leads
-//! taken by two isolates at once still get two different turns.
+//! A team's turns are a counter row in `turns`. The lead's write batch first
+//! advances it, then the lead's insert picks its rep with the new value from
+//! a table of one slot per share (`slots`: the smooth weighted round robin of
+//! `baton::pick`, one period long). D1 runs a batch as one transaction, so two
+//! leads taken at once by two isolates get two different turns, and a lead
+//! that is not stored (its insert failed, a retry of a key already stored)
+//! rolls its turn back with it: turns are spent only on stored leads.
 
-use serde::Deserialize;
-use worker::{console_error, durable_object, DurableObject, Env, Request, Response, Result, State};
+use baton::wire::Candidate;
 
-use crate::TURNS_BINDING;
+/// Advances the team's counter (`?1` form, `?2` team): the first lead takes turn 0.
+pub const TAKE: &str = "INSERT INTO turns (form_id, team, next) VALUES (?1, ?2, 1) \
+     ON CONFLICT (form_id, team) DO UPDATE SET next = next + 1";
 
-#[durable_object]
-pub struct TurnCounter {
-    state: State,
+/// The SQL expression for the rep of the turn just taken, given the
+/// parameter numbers of the slots (a JSON array), the form and the team.
+pub fn picked(slots: u8, form: u8, team: u8) -> String {
+    format!(
+        "json_extract(?{slots}, '$[' || (((SELECT next - 1 FROM turns \
+         WHERE form_id = ?{form} AND team = ?{team})) % json_array_length(?{slots})) || ']')"
+    )
 }
 
-#[derive(Deserialize)]
-struct Turn {
-    turn: i64,
+/// The rep of every turn of one period, in order, as a JSON array: the
+/// `t`-th lead goes to `slots[t % len]`, exactly as `baton::pick(_, t)`.
+/// `None` when nobody can take a lead (every weight 0).
+pub fn slots(candidates: &[Candidate]) -> Option<String> {
+    let g = candidates.iter().map(|c| u64::from(c.weight)).fold(0, gcd);
+    if g == 0 {
+        return None;
+    }
+    // Weights scaled by a common factor give the same sequence (every
+    // current value scales with them), so one period is total / g turns.
+    let period: u64 = candidates.iter().map(|c| u64::from(c.weight) / g).sum();
+    let reps: Vec<&str> = (0..period)
+        .filter_map(|t| baton::pick(candidates, t).map(|c| c.rep.as_str()))
+        .collect();
+    serde_json::to_string(&reps).ok()
 }
 
-impl DurableObject for TurnCounter {
-    fn new(state: State, _env: Env) -> Self {
-        TurnCounter { state }
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(weights: &[u32]) -> Vec<Candidate> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| Candidate {
+                rep: format!("r{i}"),
+                name: format!("Rep {i}"),
+                weight: w,
+                booking_url: None,
+            })
+            .collect()
     }
 
-    /// Hands out the next turn: 0, 1, 2, ...
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS turn (id INTEGER PRIMARY KEY CHECK (id = 0), next INTEGER NOT NULL)",
-            None,
-        )?;
-        let row: Turn = sql
-            .exec(
-                "INSERT INTO turn (id, next) VALUES (0, 1) \
-                 ON CONFLICT (id) DO UPDATE SET next = next + 1 \
-                 RETURNING next - 1 AS turn",
-                None,
-            )?
-            .one()?;
-        Response::from_json(&serde_json::json!({ "turn": row.turn }))
-    }
-}
-
-/// The next turn of `team` in `form`. If the counter cannot be reached the
-/// lead is still taken, with a random turn: an uneven split for a moment is
-/// better than a lost lead.
-pub async fn next_turn(env: &Env, form: &str, team: &str) -> u64 {
-    match ask(env, &format!("{form}/{team}")).await {
-        Ok(t) => t,
-        Err(e) => {
-            console_error!("turn counter for `{form}/{team}` unavailable, picking at random: {e}");
-            let mut b = [0u8; 8];
-            let _ = getrandom::getrandom(&mut b);
-            u64::from_le_bytes(b)
+    /// The slot table answers every turn as `baton::pick` does.
+    #[test]
+    fn slots_repeat_picks_sequence() {
+        for weights in [
+            &[1][..],
+            &[1, 1],
+            &[2, 1],
+            &[4, 2],
+            &[3, 5, 2],
+            &[6, 0, 9],
+            &[1000, 1],
+        ] {
+            let c = team(weights);
+            let table: Vec<String> =
+                serde_json::from_str(&slots(&c).unwrap_or_default()).unwrap_or_default();
+            let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+            for t in 0..3 * total {
+                let want = baton::pick(&c, t).map(|x| x.rep.clone());
+                let at = usize::try_from(t % table.len() as u64).unwrap_or(0);
+                assert_eq!(table.get(at).cloned(), want, "{weights:?} turn {t}");
+            }
         }
+        assert_eq!(slots(&team(&[0, 0])), None);
+        // Common factors are divided out: a short table for big equal weights.
+        assert_eq!(slots(&team(&[500, 500])).as_deref(), Some(r#"["r0","r1"]"#));
     }
-}
-
-async fn ask(env: &Env, name: &str) -> Result<u64> {
-    let stub = env.durable_object(TURNS_BINDING)?.get_by_name(name)?;
-    let mut res = stub.fetch_with_str("https://turns.internal/next").await?;
-    let Turn { turn } = res.json().await?;
-    u64::try_from(turn).map_err(|_| worker::Error::RustError(format!("negative turn {turn}")))
 }

@@ -3,6 +3,7 @@
 
 use serde_json::Value as Json;
 
+use crate::channel::Holder;
 use crate::condition::{Check, Cond, Fact, Subject, Test};
 #[cfg(feature = "bulk")]
 use crate::flat::Programs;
@@ -24,7 +25,7 @@ const MAX_ITEMS: usize = 4096;
 /// Checks that resolve what evaluation needs (ids to indexes, values to
 /// operands) always run, so a playbook either compiles to the same `Playbook`
 /// or fails, with or without the feature.
-const DIAGNOSTICS: bool = cfg!(feature = "diagnostics");
+pub(crate) const DIAGNOSTICS: bool = cfg!(feature = "diagnostics");
 
 /// Compiles a playbook written by people (computes its version hash).
 pub fn compile(mut raw: RawPlaybook) -> Result<Playbook, Problems> {
@@ -104,14 +105,19 @@ impl Ty {
     }
 }
 
-struct Ctx<'a> {
+/// What a condition may test: rules know the answers, routes and content
+/// also the verdict (`in_route`).
+pub(crate) struct Ctx<'a> {
     fields: &'a [Field],
     grades: &'a [String],
     in_route: bool,
     has_email: bool,
 }
 
-fn valid_id(id: &str) -> bool {
+/// The most a team's weights may add up to (see `edge/src/turns.rs`).
+pub const MAX_TEAM_SHARES: u32 = 1000;
+
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
@@ -119,7 +125,7 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>) {
+pub(crate) fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>) {
     if !DIAGNOSTICS {
         return;
     }
@@ -139,7 +145,7 @@ fn check_ids<'a>(r: &mut Report, what: &str, ids: impl Iterator<Item = &'a str>)
     }
 }
 
-fn check_url(r: &mut Report, path: String, url: Option<&String>) {
+pub(crate) fn check_url(r: &mut Report, path: String, url: Option<&String>) {
     if !DIAGNOSTICS {
         return;
     }
@@ -188,6 +194,8 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         ("reps", raw.reps.len()),
         ("teams", raw.teams.len()),
         ("routes", raw.routes.len()),
+        ("content", raw.content.len()),
+        ("ownership.accounts", raw.ownership.accounts.len()),
     ] {
         if n > MAX_ITEMS {
             r.add(
@@ -456,12 +464,6 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     for (i, rep) in raw.reps.iter().enumerate() {
         let p = format!("reps[{i}]");
         if DIAGNOSTICS {
-            check_url(&mut r, format!("{p}.webhook_url"), rep.webhook_url.as_ref());
-            check_url(
-                &mut r,
-                format!("{p}.slack_webhook_url"),
-                rep.slack_webhook_url.as_ref(),
-            );
             check_url(&mut r, format!("{p}.booking_url"), rep.booking_url.as_ref());
             if let Some(e) = &rep.email {
                 if crate::email::domain(e).is_none() {
@@ -483,8 +485,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             id: rep.id.clone(),
             name: rep.name.clone(),
             email: rep.email.clone(),
-            webhook_url: rep.webhook_url.clone(),
-            slack_webhook_url: rep.slack_webhook_url.clone(),
+            channels: crate::channel::compile(&mut r, &p, Holder::Rep, &rep.id, &rep.channels),
             booking_url: rep.booking_url.clone(),
             weight: rep.weight,
             active: rep.active,
@@ -520,6 +521,23 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             reps.get(usize::from(k))
                 .is_some_and(|x| x.active && x.weight > 0)
         });
+        // The edge hands turns out from a table of one slot per share
+        // (`edge/src/turns.rs`): keep it a size a request can carry.
+        let shares: u64 = members
+            .iter()
+            .filter_map(|&k| reps.get(usize::from(k)))
+            .map(|x| u64::from(x.weight))
+            .sum();
+        if DIAGNOSTICS && shares > u64::from(MAX_TEAM_SHARES) {
+            r.hint(
+                format!("{p}.reps"),
+                format!(
+                    "team `{}`'s weights add up to {shares}, more than {MAX_TEAM_SHARES}",
+                    t.id
+                ),
+                "weights are shares (2 and 1 split leads 2:1): use smaller numbers",
+            );
+        }
         if DIAGNOSTICS && t.reps.is_empty() {
             r.add(&p, format!("team `{}` has no reps", t.id));
         } else if DIAGNOSTICS && !active && !provisional {
@@ -533,6 +551,7 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             id: t.id.clone(),
             name: t.name.clone(),
             reps: members,
+            channels: crate::channel::compile(&mut r, &p, Holder::Team, &t.id, &t.channels),
         });
     }
 
@@ -638,16 +657,26 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
             }
         }
     }
+
+    let content = crate::content::compile(&mut r, &raw.content, &route_ctx);
+    let ownership = crate::owner::compile(&mut r, &raw.ownership, &raw.reps);
     if !r.problems.is_empty() {
         return Err(Problems(r.problems));
     }
+    // A public copy has no channels by design: nothing to warn about.
+    let warnings = if raw.published.is_none() {
+        crate::channel::warnings(&reps, &teams, &routes, raw.sla.escalate_to.as_deref())
+    } else {
+        Vec::new()
+    };
     let fields_by_id = crate::fields::by_id(&fields);
     #[cfg(feature = "bulk")]
     let complete = crate::fields::complete(&fields);
     let conds = rules
         .iter()
         .map(|r| &r.when)
-        .chain(routes.iter().filter_map(|r| r.when.as_ref()));
+        .chain(routes.iter().filter_map(|r| r.when.as_ref()))
+        .chain(content.iter().filter_map(|c| c.when.as_ref()));
     let facts = conds.fold(0, |m, c| m | c.facts());
     #[cfg(feature = "bulk")]
     let programs = Programs::new(rules.iter().map(|r| (&r.when, r.points, r.knockout)));
@@ -656,6 +685,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     Ok(Playbook {
         sla_minutes: raw.sla.minutes.clone(),
         escalate_to: raw.sla.escalate_to.clone(),
+        content,
+        ownership,
+        warnings,
         raw,
         version,
         provisional,
@@ -712,7 +744,7 @@ fn check_origin(r: &mut Report, i: usize, o: &str) {
 }
 
 /// Compiles one condition tree; `None` when it has problems (all reported).
-fn cond(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<Cond> {
+pub(crate) fn cond(r: &mut Report, path: &str, c: &RawCondition, ctx: &Ctx) -> Option<Cond> {
     let composite = [c.all.is_some(), c.any.is_some(), c.not.is_some()]
         .iter()
         .filter(|b| **b)

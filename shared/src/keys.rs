@@ -20,6 +20,8 @@ const TOP: &[&str] = &[
     "teams",
     "routes",
     "sla",
+    "ownership",
+    "content",
     "published",
 ];
 const TEXT: &[&str] = &[
@@ -62,15 +64,29 @@ const REP: &[&str] = &[
     "id",
     "name",
     "email",
-    "webhook_url",
-    "slack_webhook_url",
+    "channels",
     "booking_url",
     "weight",
     "active",
 ];
-const TEAM: &[&str] = &["id", "name", "reps"];
+const TEAM: &[&str] = &["id", "name", "reps", "channels"];
+const CHANNEL: &[&str] = &["kind", "url", "secret", "id", "events"];
 const ROUTE: &[&str] = &["id", "description", "when", "team", "rep"];
 const SLA: &[&str] = &["minutes", "escalate_to"];
+const OWNERSHIP: &[&str] = &["days", "returning_days", "accounts"];
+const ACCOUNT: &[&str] = &["domain", "rep"];
+const CONTENT: &[&str] = &["id", "kind", "title", "url", "summary", "when"];
+/// Keys that were replaced: what to write instead.
+const MOVED: &[(&str, &str)] = &[
+    (
+        "webhook_url",
+        "webhooks are channels now: `channels = [{ kind = \"webhook\", url = \"env:WEBHOOK_URL_…\", secret = \"env:WEBHOOK_SECRET_…\" }]`",
+    ),
+    (
+        "slack_webhook_url",
+        "Slack is a channel now: `channels = [{ kind = \"slack\", url = \"env:SLACK_URL_…\" }]`",
+    ),
+];
 const PUBLISHED: &[&str] = &["version", "edge_rules_removed"];
 
 pub(crate) fn parse_json(src: &str) -> Result<RawPlaybook, Problems> {
@@ -131,7 +147,10 @@ fn keys(r: &mut Report, path: &str, v: &Json, known: &[&str]) {
                 } else {
                     format!("{path}.{k}")
                 };
-                r.unknown(at, format!("unknown key `{k}`"), k, known.iter().copied());
+                match MOVED.iter().find(|(old, _)| old == k) {
+                    Some((_, instead)) => r.hint(at, format!("unknown key `{k}`"), *instead),
+                    None => r.unknown(at, format!("unknown key `{k}`"), k, known.iter().copied()),
+                }
             }
         }
     }
@@ -173,10 +192,18 @@ fn walk_keys(r: &mut Report, doc: &Json) {
         keys(r, &format!("grades[{i}]"), g, GRADE);
     }
     for (i, x) in each(doc, "reps") {
-        keys(r, &format!("reps[{i}]"), x, REP);
+        let p = format!("reps[{i}]");
+        keys(r, &p, x, REP);
+        for (j, c) in each(x, "channels") {
+            keys(r, &format!("{p}.channels[{j}]"), c, CHANNEL);
+        }
     }
     for (i, t) in each(doc, "teams") {
-        keys(r, &format!("teams[{i}]"), t, TEAM);
+        let p = format!("teams[{i}]");
+        keys(r, &p, t, TEAM);
+        for (j, c) in each(t, "channels") {
+            keys(r, &format!("{p}.channels[{j}]"), c, CHANNEL);
+        }
     }
     for (i, route) in each(doc, "routes") {
         let p = format!("routes[{i}]");
@@ -187,6 +214,19 @@ fn walk_keys(r: &mut Report, doc: &Json) {
     }
     if let Some(s) = doc.get("sla") {
         keys(r, "sla", s, SLA);
+    }
+    if let Some(o) = doc.get("ownership") {
+        keys(r, "ownership", o, OWNERSHIP);
+        for (i, a) in each(o, "accounts") {
+            keys(r, &format!("ownership.accounts[{i}]"), a, ACCOUNT);
+        }
+    }
+    for (i, c) in each(doc, "content") {
+        let p = format!("content[{i}]");
+        keys(r, &p, c, CONTENT);
+        if let Some(w) = c.get("when") {
+            cond_keys(r, &format!("{p}.when"), w, 0);
+        }
     }
     if let Some(p) = doc.get("published") {
         keys(r, "published", p, PUBLISHED);

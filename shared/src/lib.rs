@@ -9,8 +9,10 @@
 //! give the same verdict natively, in the browser (the widget) and in the
 //! Cloudflare Worker (the edge). It must never depend on `web-sys` or `worker`.
 
+mod channel;
 mod compile;
 mod condition;
+mod content;
 #[cfg(feature = "bulk")]
 mod direct;
 mod email;
@@ -23,27 +25,39 @@ mod lead;
 mod lowercase;
 mod map;
 mod messages;
+mod owner;
 mod playbook;
 mod preview;
 mod problem;
 mod public;
 pub mod raw;
 mod route;
+#[cfg(feature = "delivery")]
+pub mod sign;
 pub mod strict;
 mod text;
 mod version;
 pub mod wire;
 
+/// The lead event sales receives (kept at its old path; it is a wire type).
+#[cfg(feature = "delivery")]
+pub use wire::event;
+/// What the admin read API answers (kept at its old path; wire types too).
+pub use wire::records;
+
+pub use channel::{Channel, EventType, Setting};
 #[cfg(feature = "toml")]
 pub use compile::parse_toml;
-pub use compile::{compile, compile_published, parse_json};
+pub use compile::{compile, compile_published, parse_json, MAX_TEAM_SHARES};
+pub use content::Content;
 pub use email::{classify, DomainClass};
 pub use evaluate::Score;
 pub use map::SortedMap;
+pub use owner::OwnerBasis;
 pub use playbook::{Field, Playbook, Rep};
 pub use preview::{Held, Preview};
 pub use problem::{closest, Problem, Problems};
-pub use raw::RawPlaybook;
+pub use raw::{ChannelKind, ContentKind, RawPlaybook};
 pub use route::pick;
 pub use version::{canonical_json, hash};
 pub use wire::{Claimed, Decision, LeadPost, Submission, Value};

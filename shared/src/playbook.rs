@@ -4,13 +4,17 @@
 //! resolved, every list lowercased and every threshold ordered, so evaluation
 //! never has to check anything again.
 
+use crate::channel::Channel;
 use crate::condition::Cond;
+use crate::content::Content;
 #[cfg(feature = "bulk")]
 use crate::direct::Direct;
 #[cfg(feature = "bulk")]
 use crate::flat::Programs;
 use crate::lead::OptionFold;
 use crate::map::SortedMap;
+use crate::owner::Ownership;
+use crate::problem::Problem;
 use crate::raw::{FieldKind, Localized, RawPlaybook, RawText, Visibility};
 
 #[derive(Debug, Clone)]
@@ -33,6 +37,10 @@ pub struct Playbook {
     pub(crate) routes: Vec<Route>,
     pub(crate) sla_minutes: SortedMap<u32>,
     pub(crate) escalate_to: Option<String>,
+    pub(crate) content: Vec<Content>,
+    pub(crate) ownership: Ownership,
+    /// What compiles but would lose leads (`diagnostics` only).
+    pub(crate) warnings: Vec<Problem>,
     /// Index of the first email field: the source of the `email_domain` fact.
     pub(crate) email_field: Option<u16>,
     /// Indexes of `fields` in the byte order of their ids, the order of a
@@ -43,7 +51,8 @@ pub struct Playbook {
     /// order, no merge needed.
     #[cfg(feature = "bulk")]
     pub(crate) complete: SortedMap<()>,
-    /// The facts some rule or route tests (`Fact::bit`): a lead derives only these.
+    /// The facts some rule, route or content entry tests (`Fact::bit`): a
+    /// lead derives only these.
     pub(crate) facts: u16,
 }
 
@@ -87,8 +96,8 @@ pub struct Rep {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
-    pub webhook_url: Option<String>,
-    pub slack_webhook_url: Option<String>,
+    /// Where this rep's leads are delivered (`Playbook::channels_for`).
+    pub channels: Vec<Channel>,
     pub booking_url: Option<String>,
     pub weight: u32,
     pub active: bool,
@@ -99,6 +108,7 @@ pub(crate) struct Team {
     pub id: String,
     pub name: String,
     pub reps: Vec<u16>,
+    pub channels: Vec<Channel>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,12 +196,28 @@ impl Playbook {
             .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
 
+    /// The rep with this id.
     pub fn rep(&self, id: &str) -> Option<&Rep> {
         self.reps.iter().find(|r| r.id == id)
     }
 
     pub fn reps(&self) -> &[Rep] {
         &self.reps
+    }
+
+    /// The name of the team with this id.
+    pub fn team_name(&self, id: &str) -> Option<&str> {
+        self.teams
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name.as_str())
+    }
+
+    /// What compiles but would lose leads: a route whose leads reach no
+    /// channel, an escalation rep without one. Found only with the
+    /// `diagnostics` feature (empty otherwise), never for a public copy.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
     }
 
     /// Rep id told when a lead misses its SLA.

@@ -1,5 +1,6 @@
-//! The public copy of a playbook that browsers receive: edge-only rules and
-//! reps' private contact details removed, marked with the full version.
+//! The public copy of a playbook that browsers receive: edge-only rules,
+//! reps' private contact details, delivery channels, named accounts and
+//! enablement content removed, marked with the full version.
 
 use crate::playbook::Playbook;
 use crate::raw::{Published, RawPlaybook, Visibility};
@@ -13,9 +14,16 @@ impl Playbook {
         let removed = u32::try_from(before - p.rules.len()).unwrap_or(u32::MAX);
         for rep in &mut p.reps {
             rep.email = None;
-            rep.webhook_url = None;
-            rep.slack_webhook_url = None;
+            rep.channels.clear();
         }
+        for team in &mut p.teams {
+            team.channels.clear();
+        }
+        // Which companies are named accounts, and the material sales sends,
+        // are sales' own business.
+        // Ownership is decided at the edge: browsers need none of it.
+        p.ownership = crate::raw::RawOwnership::default();
+        p.content.clear();
         // Browsers do not need to know which other sites embed the form.
         p.allowed_origins.clear();
         p.published = Some(Published {

@@ -72,6 +72,14 @@ pub struct RawPlaybook {
     /// Follow-up deadlines sales commits to.
     #[serde(default, skip_serializing_if = "RawSla::is_empty")]
     pub sla: RawSla,
+    /// Who owns a company's leads: named accounts, and how long an earlier
+    /// lead's rep keeps its domain. Accounts are edge-only.
+    #[serde(default, skip_serializing_if = "RawOwnership::is_empty")]
+    pub ownership: RawOwnership,
+    /// Enablement content (case studies, battle cards, talk tracks) sent
+    /// with the leads it fits. Edge-only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content: Vec<RawContent>,
     /// Set only on the public copy the edge serves to browsers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
@@ -377,11 +385,9 @@ pub struct RawRep {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Leads are POSTed here, signed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webhook_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slack_webhook_url: Option<String>,
+    /// Where the edge delivers this rep's leads. Edge-only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<RawChannel>,
     /// Offered to qualified visitors to book a meeting on the spot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_url: Option<String>,
@@ -413,6 +419,167 @@ pub struct RawTeam {
     pub name: String,
     /// Rep ids; leads rotate among the active ones by weight.
     pub reps: Vec<String>,
+    /// Where the edge delivers every lead routed to this team. Edge-only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<RawChannel>,
+}
+
+/// Where leads are delivered. URLs and signing secrets are credentials: they
+/// live in the Worker's secrets and the playbook names them, `env:NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawChannel {
+    pub kind: ChannelKind,
+    /// `env:NAME`; a `webhook` may also give an `https://` address without
+    /// credentials (no `user:password@`, no query string).
+    pub url: String,
+    /// `env:NAME` of the Standard Webhooks signing secret; `webhook` only, and required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Unique among the channels of one rep or team; the kind's name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The events it takes; none listed takes every event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::channel::EventType>"))]
+    pub events: Vec<String>,
+}
+
+/// How a channel delivers: `webhook`, an HTTPS POST of the event signed as
+/// Standard Webhooks specify; `slack`, a message to a Slack incoming webhook.
+// (No docs on the variants: the schema would list them as `oneOf`, not `enum`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Webhook,
+    Slack,
+}
+
+impl ChannelKind {
+    /// Every kind, so a reader without serde can look names up.
+    pub const ALL: [ChannelKind; 2] = [ChannelKind::Webhook, ChannelKind::Slack];
+
+    /// The kind `as_str` names, which is also its name in playbooks.
+    pub fn from_name(name: &str) -> Option<ChannelKind> {
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+        }
+    }
+}
+
+/// Account ownership. The edge looks earlier leads up; this says how far back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawOwnership {
+    /// A domain whose earlier lead went to a rep within this many days goes
+    /// to that rep again; 0 turns this off.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub days: u32,
+    /// The same email on the same form within this many days is a new touch
+    /// on the existing lead, not a new lead.
+    #[serde(default = "thirty", skip_serializing_if = "is_thirty")]
+    pub returning_days: u32,
+    /// Named accounts: a domain (and its subdomains) always goes to its rep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<RawAccount>,
+}
+
+impl Default for RawOwnership {
+    fn default() -> Self {
+        RawOwnership {
+            days: 0,
+            returning_days: thirty(),
+            accounts: Vec::new(),
+        }
+    }
+}
+
+impl RawOwnership {
+    fn is_empty(&self) -> bool {
+        *self == RawOwnership::default()
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+fn thirty() -> u32 {
+    30
+}
+fn is_thirty(n: &u32) -> bool {
+    *n == 30
+}
+
+/// A named account: every lead from `domain` or its subdomains goes to `rep`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub domain: String,
+    /// A rep id.
+    pub rep: String,
+}
+
+/// A piece of enablement content, sent with the leads its `when` holds for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawContent {
+    pub id: String,
+    pub kind: ContentKind,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// One or two lines for the rep: why this fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Which leads it fits, as in routes (`score`, `grade` and `qualified`
+    /// are known); none fits every lead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<RawCondition>,
+}
+
+/// What a piece of content is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    CaseStudy,
+    BattleCard,
+    TalkTrack,
+    Other,
+}
+
+impl ContentKind {
+    /// Every kind, so a reader without serde can look names up.
+    pub const ALL: [ContentKind; 4] = [
+        ContentKind::CaseStudy,
+        ContentKind::BattleCard,
+        ContentKind::TalkTrack,
+        ContentKind::Other,
+    ];
+
+    /// The kind `as_str` names, which is also its name in playbooks.
+    pub fn from_name(name: &str) -> Option<ContentKind> {
+        ContentKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentKind::CaseStudy => "case_study",
+            ContentKind::BattleCard => "battle_card",
+            ContentKind::TalkTrack => "talk_track",
+            ContentKind::Other => "other",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,8 +634,20 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", o.as_str()));
             assert_eq!(Op::from_name(o.as_str()), Some(o));
         }
+        for k in ChannelKind::ALL {
+            let json = serde_json::to_string(&k).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(ChannelKind::from_name(k.as_str()), Some(k));
+        }
+        for k in ContentKind::ALL {
+            let json = serde_json::to_string(&k).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(ContentKind::from_name(k.as_str()), Some(k));
+        }
         assert_eq!(FieldKind::from_name("Text"), None);
         assert_eq!(Op::from_name("equal"), None);
+        assert_eq!(ChannelKind::from_name("email"), None);
+        assert_eq!(ContentKind::from_name("case-study"), None);
     }
 
     /// The schema lists the variants serde knows: `ALL` must hold each of them.
@@ -494,5 +673,11 @@ mod tests {
         let mut ops: Vec<String> = Op::ALL.iter().map(|o| o.as_str().into()).collect();
         ops.sort();
         assert_eq!(names::<Op>(), ops);
+        let mut kinds: Vec<String> = ChannelKind::ALL.iter().map(|k| k.as_str().into()).collect();
+        kinds.sort();
+        assert_eq!(names::<ChannelKind>(), kinds);
+        let mut kinds: Vec<String> = ContentKind::ALL.iter().map(|k| k.as_str().into()).collect();
+        kinds.sort();
+        assert_eq!(names::<ContentKind>(), kinds);
     }
 }

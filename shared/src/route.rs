@@ -44,6 +44,7 @@ pub(crate) fn choose(playbook: &Playbook, lead: &Lead) -> Option<RouteChoice> {
             candidates,
             because,
             passed_over,
+            owner: None,
         });
     }
     None

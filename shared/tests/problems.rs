@@ -737,3 +737,323 @@ fn each_mistake_is_found_where_it_is() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+// ------------------------------------------------------------------ channels, content, ownership
+
+fn channel(c: Json) -> Json {
+    with("/reps/0/channels", json!([c]))
+}
+
+#[test]
+fn each_delivery_mistake_is_found_where_it_is() {
+    let stored = |key: &str, name: &str| {
+        format!("put it in the Worker's secrets (`wrangler secret put {name}`, `.dev.vars` locally) and write `{key} = \"env:{name}\"`")
+    };
+    let secret_hint = stored("secret", "WEBHOOK_SECRET_ANA");
+    let url_hint = stored("url", "WEBHOOK_URL_ANA");
+    let slack_hint = stored("url", "SLACK_URL_ANA");
+    let team_hint = stored("url", "SLACK_URL_SALES_ALERTS");
+    let unsigned_hint = format!(
+        "every delivery is signed (Standard Webhooks): make a `whsec_…` secret, {secret_hint}"
+    );
+    let webhook = |url: &str| {
+        channel(json!({"kind": "webhook", "url": url, "secret": "env:WEBHOOK_SECRET_ANA"}))
+    };
+    let cases: Vec<(Json, &str, &str, Option<&str>)> = vec![
+        (
+            channel(
+                json!({"kind": "webhook", "url": "env:WEBHOOK_URL_ANA", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+            ),
+            "reps[0].channels[0].secret",
+            "a signing secret must not be written in the playbook",
+            Some(&secret_hint),
+        ),
+        (
+            channel(
+                json!({"kind": "webhook", "url": "env:WEBHOOK_URL_ANA", "secret": "env:webhook-secret"}),
+            ),
+            "reps[0].channels[0].secret",
+            "`webhook-secret` is not an environment variable name",
+            Some("use capitals, digits and `_`, e.g. `env:WEBHOOK_SECRET_ANA`"),
+        ),
+        (
+            channel(json!({"kind": "webhook", "url": "env:WEBHOOK_URL_ANA"})),
+            "reps[0].channels[0]",
+            "a webhook channel needs a signing `secret`",
+            Some(&unsigned_hint),
+        ),
+        (
+            channel(
+                json!({"kind": "slack", "url": "env:SLACK_URL_ANA", "secret": "env:SLACK_SECRET"}),
+            ),
+            "reps[0].channels[0].secret",
+            "a Slack channel takes no `secret`",
+            Some("remove it: Slack's incoming webhooks are not signed"),
+        ),
+        (
+            channel(json!({"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/XXXX"})),
+            "reps[0].channels[0].url",
+            "a Slack webhook URL is itself a credential: it must not be written in the playbook",
+            Some(&slack_hint),
+        ),
+        (
+            webhook("https://user:hunter2@crm.example/in"),
+            "reps[0].channels[0].url",
+            "this webhook URL carries credentials (`user:password@`)",
+            Some(&url_hint),
+        ),
+        (
+            webhook("https://crm.example/in?token=abc"),
+            "reps[0].channels[0].url",
+            "this webhook URL has a query string, where tokens hide",
+            Some(&url_hint),
+        ),
+        (
+            webhook("http://crm.example/in"),
+            "reps[0].channels[0].url",
+            "`http://` is only for `localhost`; `crm.example` needs `https://`",
+            Some("leads are personal data: send them encrypted"),
+        ),
+        (
+            webhook("crm.example/in"),
+            "reps[0].channels[0].url",
+            "a webhook `url` is `env:NAME` or an `https://` address",
+            Some(&url_hint),
+        ),
+        (
+            webhook("https:///in"),
+            "reps[0].channels[0].url",
+            "this webhook URL has no host",
+            Some("write `https://host/path` or `env:NAME`"),
+        ),
+        (
+            webhook("env:WEBHOOK URL"),
+            "reps[0].channels[0].url",
+            "`WEBHOOK URL` is not an environment variable name",
+            Some("use capitals, digits and `_`, e.g. `env:WEBHOOK_URL_ANA`"),
+        ),
+        (
+            channel(
+                json!({"kind": "slack", "url": "env:SLACK_URL_ANA", "events": ["lead.qualifed"]}),
+            ),
+            "reps[0].channels[0].events[0]",
+            "unknown event `lead.qualifed`",
+            Some("did you mean `lead.qualified`?"),
+        ),
+        (
+            channel(
+                json!({"kind": "slack", "url": "env:SLACK_URL_ANA", "events": ["lead.created", "lead.created"]}),
+            ),
+            "reps[0].channels[0].events[1]",
+            "event `lead.created` is listed twice",
+            None,
+        ),
+        (
+            with(
+                "/reps/0/channels",
+                json!([
+                    {"kind": "slack", "url": "env:SLACK_URL_ANA"},
+                    {"kind": "slack", "url": "env:SLACK_URL_ANA_2"}
+                ]),
+            ),
+            "reps[0].channels[1]",
+            "rep `ana` already has a channel `slack`",
+            Some("give each channel of the same kind its own `id`"),
+        ),
+        (
+            with(
+                "/teams/0/channels",
+                json!([{"kind": "slack", "id": "alerts", "url": "https://hooks.slack.com/services/T0/B0/XXXX"}]),
+            ),
+            "teams[0].channels[0].url",
+            "a Slack webhook URL is itself a credential: it must not be written in the playbook",
+            Some(&team_hint),
+        ),
+        (
+            with(
+                "/content",
+                json!([{"id": "deck", "kind": "other", "title": "Deck", "when": {"field": "employes", "op": "at_least", "value": 5}}]),
+            ),
+            "content[0].when",
+            "unknown field `employes`",
+            Some("did you mean `employees`?"),
+        ),
+        (
+            with(
+                "/content",
+                json!([
+                    {"id": "deck", "kind": "other", "title": "Deck"},
+                    {"id": "deck", "kind": "case_study", "title": "Story"}
+                ]),
+            ),
+            "content[1].id",
+            "duplicate id `deck`",
+            None,
+        ),
+        (
+            with(
+                "/content",
+                json!([{"id": "deck", "kind": "other", "title": " "}]),
+            ),
+            "content[0].title",
+            "content needs a `title`",
+            Some("the rep sees it first: say what it is, e.g. \"Case study: Contoso\""),
+        ),
+        (
+            with(
+                "/content",
+                json!([{"id": "deck", "kind": "other", "title": "Deck", "url": "deck.pdf"}]),
+            ),
+            "content[0].url",
+            "`deck.pdf` is not a web address",
+            Some("start it with https://"),
+        ),
+        (
+            with(
+                "/ownership",
+                json!({"accounts": [{"domain": "globex.com", "rep": "anna"}]}),
+            ),
+            "ownership.accounts[0].rep",
+            "unknown rep `anna`",
+            Some("did you mean `ana`?"),
+        ),
+        (
+            with(
+                "/ownership",
+                json!({"accounts": [{"domain": "https://globex.com", "rep": "ana"}]}),
+            ),
+            "ownership.accounts[0].domain",
+            "`https://globex.com` is not a domain",
+            Some("write domains like `globex.com`"),
+        ),
+        (
+            with(
+                "/ownership",
+                json!({"accounts": [
+                    {"domain": "globex.com", "rep": "ana"},
+                    {"domain": "GLOBEX.com", "rep": "ana"}
+                ]}),
+            ),
+            "ownership.accounts[1].domain",
+            "`globex.com` is already a named account",
+            None,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (doc, path, message, hint) in &cases {
+        let got = match baton::parse_json(&doc.to_string()) {
+            Ok(_) => vec![("(compiled)".to_owned(), String::new(), None)],
+            Err(p) => listed(&p),
+        };
+        let want = owned(&[(path, message, *hint)]);
+        if got != want {
+            failures.push(format!("expected {want:?}\n     got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[cfg(feature = "email-lists")]
+#[test]
+fn a_free_mail_provider_is_no_named_account() {
+    let doc = with(
+        "/ownership",
+        json!({"accounts": [{"domain": "gmail.com", "rep": "ana"}]}),
+    );
+    let p = baton::parse_json(&doc.to_string()).unwrap_err();
+    assert_eq!(
+        listed(&p),
+        owned(&[(
+            "ownership.accounts[0].domain",
+            "`gmail.com` is a free-mail provider, no company",
+            Some("every visitor with an address there would go to `ana`"),
+        )])
+    );
+}
+
+#[test]
+fn every_channel_that_holds_a_credential_is_refused_at_once_without_echoing_it() {
+    let doc = with(
+        "/reps/0/channels",
+        json!([
+            {"kind": "webhook", "url": "https://u:hunter2@crm.example/in", "secret": "whsec_TOPSECRET"},
+            {"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/XXXX"}
+        ]),
+    );
+    let p = baton::parse_json(&doc.to_string()).unwrap_err();
+    let paths: Vec<&str> = p.0.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "reps[0].channels[0].url",
+            "reps[0].channels[0].secret",
+            "reps[0].channels[1].url"
+        ]
+    );
+    let text = p.to_string();
+    for secret in ["hunter2", "TOPSECRET", "XXXX"] {
+        assert!(
+            !text.contains(secret),
+            "a problem repeats `{secret}`: {text}"
+        );
+    }
+}
+
+#[test]
+fn channels_that_name_their_secrets_compile() {
+    let doc = with(
+        "/reps/0/channels",
+        json!([
+            {"kind": "webhook", "url": "env:WEBHOOK_URL_ANA", "secret": "env:WEBHOOK_SECRET_ANA"},
+            {"kind": "webhook", "id": "crm", "url": "https://crm.example/in/ana", "secret": "env:WEBHOOK_SECRET_ANA_CRM"},
+            {"kind": "webhook", "id": "local", "url": "http://localhost:8788/hook", "secret": "env:LOCAL"},
+            {"kind": "webhook", "id": "local6", "url": "http://[::1]:8788/hook", "secret": "env:LOCAL"},
+            {"kind": "slack", "url": "env:SLACK_URL_ANA", "events": ["lead.qualified", "delivery.failed"]}
+        ]),
+    );
+    let pb = baton::parse_json(&doc.to_string()).unwrap();
+    let ids: Vec<&str> = pb
+        .rep("ana")
+        .unwrap()
+        .channels
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "rep:ana:webhook",
+            "rep:ana:crm",
+            "rep:ana:local",
+            "rep:ana:local6",
+            "rep:ana:slack"
+        ]
+    );
+}
+
+#[test]
+fn a_key_that_moved_to_channels_says_where() {
+    let doc = with("/reps/0/webhook_url", json!("https://crm.example/in"));
+    let p = baton::parse_json(&doc.to_string()).unwrap_err();
+    assert_eq!(
+        listed(&p),
+        owned(&[(
+            "reps[0].webhook_url",
+            "unknown key `webhook_url`",
+            Some("webhooks are channels now: `channels = [{ kind = \"webhook\", url = \"env:WEBHOOK_URL_…\", secret = \"env:WEBHOOK_SECRET_…\" }]`"),
+        )])
+    );
+    let doc = with(
+        "/reps/0/channels",
+        json!([{"kind": "slack", "url": "env:S", "secrt": "x"}]),
+    );
+    let p = baton::parse_json(&doc.to_string()).unwrap_err();
+    assert_eq!(
+        listed(&p),
+        owned(&[(
+            "reps[0].channels[0].secrt",
+            "unknown key `secrt`",
+            Some("did you mean `secret`?"),
+        )])
+    );
+}

@@ -16,8 +16,9 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use baton::raw::{
-    FieldKind, Localized, Op, RawCondition, RawField, RawGrade, RawOption, RawPlaybook, RawRep,
-    RawRoute, RawRule, RawSla, RawTeam, Visibility,
+    ChannelKind, ContentKind, FieldKind, Localized, Op, RawAccount, RawChannel, RawCondition,
+    RawContent, RawField, RawGrade, RawOption, RawOwnership, RawPlaybook, RawRep, RawRoute,
+    RawRule, RawSla, RawTeam, Visibility,
 };
 use baton::wire::{Context, Utm};
 use baton::{Decision, Playbook, Submission, Value};
@@ -669,6 +670,10 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                 any::<bool>(),
                 0usize..4,
             );
+            let content = (
+                prop::option::of(arb_cond(true, names.clone(), Tests::All)),
+                prop::sample::select(ContentKind::ALL.to_vec()),
+            );
             (
                 Just(grades),
                 prop::collection::vec(rule, 0..10),
@@ -676,9 +681,10 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                 prop::collection::vec(route, 0..4),
                 any::<[bool; 9]>(),
                 prop::collection::btree_map(prop::sample::select(names), 1u32..2000, 0..3),
+                prop::collection::vec(content, 0..3),
             )
         })
-        .prop_map(|(grades, rules, reps, routes, required, sla)| {
+        .prop_map(|(grades, rules, reps, routes, required, sla, content)| {
             let kinds = [
                 ("email", FieldKind::Email),
                 ("title", FieldKind::Text),
@@ -719,10 +725,25 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                     id: format!("rep-{i}"),
                     name: format!("Rep {i}"),
                     email: contact[0].then(|| format!("rep{i}@private.example")),
-                    webhook_url: contact[1]
-                        .then(|| format!("https://hooks.private.example/rep{i}")),
-                    slack_webhook_url: contact[2]
-                        .then(|| format!("https://hooks.slack.example/secret{i}")),
+                    channels: [
+                        contact[1].then(|| RawChannel {
+                            kind: ChannelKind::Webhook,
+                            url: format!("https://hooks.private.example/rep{i}"),
+                            secret: Some(format!("env:WEBHOOK_SECRET_REP_{i}")),
+                            id: None,
+                            events: Vec::new(),
+                        }),
+                        contact[2].then(|| RawChannel {
+                            kind: ChannelKind::Slack,
+                            url: format!("env:SLACK_URL_REP_{i}"),
+                            secret: None,
+                            id: None,
+                            events: vec!["lead.qualified".to_owned()],
+                        }),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
                     booking_url: contact[0].then(|| format!("https://book.example/rep{i}")),
                     weight,
                     active: active || i == 0,
@@ -733,11 +754,19 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                     id: "everyone".to_owned(),
                     name: "Everyone".to_owned(),
                     reps: reps.iter().map(|r| r.id.clone()).collect(),
+                    channels: vec![RawChannel {
+                        kind: ChannelKind::Slack,
+                        url: "env:SLACK_URL_EVERYONE".to_owned(),
+                        secret: None,
+                        id: None,
+                        events: Vec::new(),
+                    }],
                 },
                 RawTeam {
                     id: "first".to_owned(),
                     name: "First".to_owned(),
                     reps: vec!["rep-0".to_owned()],
+                    channels: Vec::new(),
                 },
             ];
             let mut raw_routes: Vec<RawRoute> = routes
@@ -758,6 +787,19 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                 team: Some("everyone".to_owned()),
                 rep: None,
             });
+            // Reps with an email own a named account each.
+            let ownership = RawOwnership {
+                days: 90,
+                returning_days: 30,
+                accounts: reps
+                    .iter()
+                    .filter(|r| r.email.is_some())
+                    .map(|r| RawAccount {
+                        domain: format!("account-of-{}.example", r.id),
+                        rep: r.id.clone(),
+                    })
+                    .collect(),
+            };
             RawPlaybook {
                 id: "generated".to_owned(),
                 name: "Generated".to_owned(),
@@ -775,6 +817,19 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                     minutes: sla.into(),
                     escalate_to: Some("rep-0".to_owned()),
                 },
+                ownership,
+                content: content
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (when, kind))| RawContent {
+                        id: format!("content-{i}"),
+                        kind,
+                        title: format!("Private content {i}"),
+                        url: Some(format!("https://enablement.private.example/{i}")),
+                        summary: None,
+                        when,
+                    })
+                    .collect(),
                 published: None,
             }
         })
@@ -862,6 +917,11 @@ proptest! {
         for sub in &subs {
             let d = pb.evaluate(sub);
             check_decision(&pb, sub, &d);
+            // Content is picked in playbook order, each entry once.
+            let picked: Vec<&str> = pb.content_for(sub, &d).iter().map(|c| c.id.as_str()).collect();
+            let order: Vec<&str> = pb.content().iter().map(|c| c.id.as_str()).filter(|id| picked.contains(id)).collect();
+            assert_eq!(picked, order);
+            assert!(public.content_for(sub, &d).is_empty(), "the public copy has no content");
             let dp = public.evaluate(sub);
             check_decision(&public, sub, &dp);
             if edge_rules == 0 {
@@ -878,13 +938,19 @@ proptest! {
         assert!(public.rules.iter().all(|r| r.visibility == Visibility::Public));
         assert!(public.allowed_origins.is_empty());
         for rep in &public.reps {
-            assert_eq!((&rep.email, &rep.webhook_url, &rep.slack_webhook_url), (&None, &None, &None));
+            assert_eq!((&rep.email, rep.channels.len()), (&None, 0));
         }
+        assert!(public.teams.iter().all(|t| t.channels.is_empty()));
+        assert!(public.content.is_empty());
+        assert!(public.ownership.accounts.is_empty());
         let text = serde_json::to_string(&public).unwrap();
-        for rep in &raw.reps {
-            for secret in [&rep.email, &rep.webhook_url, &rep.slack_webhook_url].into_iter().flatten() {
-                assert!(!text.contains(secret.as_str()), "public copy leaks `{secret}`");
-            }
+        let channels = raw.reps.iter().flat_map(|r| &r.channels).chain(raw.teams.iter().flat_map(|t| &t.channels));
+        let private = raw.reps.iter().filter_map(|r| r.email.as_ref())
+            .chain(channels.flat_map(|c| std::iter::once(&c.url).chain(&c.secret)))
+            .chain(raw.ownership.accounts.iter().map(|a| &a.domain))
+            .chain(raw.content.iter().map(|c| &c.title));
+        for secret in private {
+            assert!(!text.contains(secret.as_str()), "public copy leaks `{secret}`");
         }
         let edge: Vec<&RawRule> = raw.rules.iter().filter(|r| r.visibility == Visibility::Edge).collect();
         for r in &edge {

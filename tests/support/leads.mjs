@@ -1,6 +1,15 @@
 // Leads used across the end-to-end tests, with what the demo playbook
 // (icp.toml) makes of them, worked out by hand from its rules.
 
+let made = 0;
+/** A company domain no earlier lead had: each lead is a new person at a new
+ * account, so neither "the same person came back" nor account ownership
+ * sends it to an earlier lead's rep (tests of those say so themselves). */
+export function uniqueDomain(stem) {
+  made += 1;
+  return `${stem}-${process.pid.toString(36)}${made.toString(36)}`;
+}
+
 /** A VP at a 800-person German company buying this quarter:
  * size-sweet-spot 25 + decision-maker 20 + core-region 10 + buying-now 20
  * + forecasting-interest 5 = 80 → grade A, qualified, route emea-enterprise
@@ -9,7 +18,7 @@ export function emeaVp(overrides = {}) {
   return {
     locale: "en",
     fields: {
-      email: "ana.souza@acme-industrial.de",
+      email: `ana.souza@${uniqueDomain("acme-industrial")}.de`,
       name: "Ana Souza",
       company: "Acme Industrial",
       title: "VP Revenue",
@@ -30,7 +39,7 @@ export function bakery() {
   return {
     locale: "en",
     fields: {
-      email: "kim@small-bakery.de",
+      email: `kim@${uniqueDomain("small-bakery")}.de`,
       name: "Kim Berger",
       company: "Small Bakery",
       employees: 60,

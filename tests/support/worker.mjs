@@ -3,11 +3,13 @@
 // Each test file gets its own Worker, so "nothing was stored" is provable.
 
 import { spawn, execFile } from "node:child_process";
-import { mkdtemp, rm, access } from "node:fs/promises";
+import { mkdtemp, rm, access, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+
+import { devVars } from "../../scripts/dev-vars.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -45,20 +47,29 @@ async function wrangler(args, timeout = 60_000) {
 
 /**
  * Starts the Worker. Resolves once `GET /v1/health` answers 200.
+ * `vars` become the Worker's vars and secrets (`--var`: channel URLs and
+ * signing secrets, ADMIN_TOKEN, RETRY_SCHEDULE...); every `env:NAME` the
+ * playbook names that `vars` leaves out is pointed at a port nobody listens
+ * on, so a developer's .dev.vars (the demo's) never leaks into a test.
+ * `scheduled` lets the test fire the cron trigger (`scheduled()`).
  * @returns {{url: string, port: number, state: string, log: () => string,
- *            sql: (q: string) => Promise<object[]>, stop: () => Promise<void>}}
+ *            sql: (q: string) => Promise<object[]>, scheduled: () => Promise<void>,
+ *            stop: () => Promise<void>}}
  */
-export async function startWorker() {
+export async function startWorker({ vars = {}, scheduled = false } = {}) {
   await access(join(ROOT, "edge", "build", "index.js")).catch(() => {
     throw new Error("the Worker is not built: run scripts/build-edge.sh (scripts/e2e.sh does)");
   });
   const state = await mkdtemp(join(tmpdir(), "baton-e2e-"));
   await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
   const port = await freePort();
+  const all = { ...devVars(await readFile(join(ROOT, "icp.toml"), "utf8"), await freePort()), ...vars };
+  const varArgs = Object.entries(all).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state,
-      "--show-interactive-dev-session=false", "--log-level", process.env.BATON_E2E_LOG_LEVEL ?? "warn"],
+      "--show-interactive-dev-session=false", "--log-level", process.env.BATON_E2E_LOG_LEVEL ?? "warn",
+      ...(scheduled ? ["--test-scheduled"] : []), ...varArgs],
     // Own process group, so stop() ends wrangler and the workerd it started.
     { cwd: ROOT, env: ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -101,6 +112,11 @@ export async function startWorker() {
       const out = await wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", query]);
       const parsed = JSON.parse(out);
       return parsed[0].results;
+    },
+    /** Fires the cron trigger once (the outbox's sweeper), as Cloudflare would. */
+    async scheduled() {
+      const res = await fetch(`${url}/__scheduled?cron=*+*+*+*+*`);
+      if (!res.ok) throw new Error(`/__scheduled answered ${res.status}: ${await res.text()}`);
     },
     async stop() {
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }

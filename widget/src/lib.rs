@@ -16,6 +16,7 @@ mod body;
 mod components;
 mod env;
 mod i18n;
+mod js;
 mod post;
 mod read;
 mod state;

@@ -2,15 +2,19 @@
 //!
 //! The answer is read with `Reflect` rather than serde: only the handful of
 //! values the visitor sees are needed, and every serde visitor is code that
-//! ships to landing pages.
+//! ships to landing pages. The names read are `baton::wire::keys`, which the
+//! engine's tests hold to the wire types the edge writes (`Accepted`,
+//! `ErrorBody`).
 
 use std::cell::Cell;
 
-use js_sys::{Array, Reflect};
+use baton::wire::keys::{accepted, decision, error, field_error, rep, route};
+use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
+use crate::js::{get, text};
 use crate::store::{self, Pending};
 
 /// The edge's 201 body, as far as the visitor sees it.
@@ -48,39 +52,32 @@ pub enum Reply {
     Retry,
 }
 
-pub(crate) fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-pub(crate) fn text(v: &JsValue, key: &str) -> Option<String> {
-    get(v, key).as_string()
-}
-
 fn int(v: &JsValue, key: &str) -> Option<f64> {
     get(v, key).as_f64().filter(|n| n.fract() == 0.0)
 }
 
-fn rep(v: &JsValue) -> Option<Rep> {
+fn assigned(v: &JsValue) -> Option<Rep> {
     Some(Rep {
-        name: text(v, "name")?,
-        booking_url: text(v, "booking_url"),
+        name: text(v, rep::NAME)?,
+        booking_url: text(v, rep::BOOKING_URL),
     })
 }
 
 fn created(body: &JsValue) -> Option<Created> {
-    let d = get(body, "decision");
-    let route = get(&d, "route");
-    let candidates = get(&route, "candidates").dyn_into::<Array>().ok();
+    let d = get(body, accepted::DECISION);
+    let choice = get(&d, decision::ROUTE);
+    let candidates = get(&choice, route::CANDIDATES).dyn_into::<Array>().ok();
     let only = candidates.filter(|c| c.length() == 1).map(|c| c.get(0));
     Some(Created {
-        lead_id: text(body, "lead_id")?,
-        score: int(&d, "score")? as i32,
-        grade: text(&d, "grade")?,
-        qualified: get(&d, "qualified").as_bool()?,
-        knocked_out: text(&d, "knocked_out").is_some(),
-        team_name: text(&route, "team_name"),
-        rep: rep(&get(body, "assigned_rep")).or_else(|| only.as_ref().and_then(rep)),
-        sla_minutes: int(&d, "sla_minutes").map(|m| m as u32),
+        lead_id: text(body, accepted::LEAD_ID)?,
+        score: int(&d, decision::SCORE)? as i32,
+        grade: text(&d, decision::GRADE)?,
+        qualified: get(&d, decision::QUALIFIED).as_bool()?,
+        knocked_out: text(&d, decision::KNOCKED_OUT).is_some(),
+        team_name: text(&choice, route::TEAM_NAME),
+        rep: assigned(&get(body, accepted::ASSIGNED_REP))
+            .or_else(|| only.as_ref().and_then(assigned)),
+        sla_minutes: int(&d, decision::SLA_MINUTES).map(|m| m as u32),
     })
 }
 
@@ -115,15 +112,15 @@ async fn attempt(p: &Pending) -> Result<Reply, JsValue> {
             None => Reply::Refused(String::new()),
         });
     }
-    let error = get(&body, "error");
-    let fields: Vec<FieldErr> = get(&error, "fields")
+    let err = get(&body, error::ERROR);
+    let fields: Vec<FieldErr> = get(&err, error::FIELDS)
         .dyn_into::<Array>()
         .map(|a| {
             a.iter()
                 .filter_map(|e| {
                     Some(FieldErr {
-                        field: text(&e, "field")?,
-                        message: text(&e, "message")?,
+                        field: text(&e, field_error::FIELD)?,
+                        message: text(&e, field_error::MESSAGE)?,
                     })
                 })
                 .collect()
@@ -132,7 +129,7 @@ async fn attempt(p: &Pending) -> Result<Reply, JsValue> {
     Ok(if status == 422 && !fields.is_empty() {
         Reply::Invalid(fields)
     } else {
-        Reply::Refused(text(&error, "message").unwrap_or_default())
+        Reply::Refused(text(&err, error::MESSAGE).unwrap_or_default())
     })
 }
 

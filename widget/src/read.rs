@@ -16,15 +16,21 @@
 //! fields read so far at every key (that cleanup was most of this reader's
 //! wasm). The edge made this JSON from a compiled playbook, and whatever the
 //! reader lets through is compiled again anyway.
+//!
+//! Delivery channels, named accounts and enablement content are edge-only:
+//! the public copy has none (`public.rs`), and they are not read here, so
+//! no code for them ships to landing pages.
 
 use baton::raw::{
-    FieldKind, Localized, Op, Published, RawCondition, RawField, RawGrade, RawOption, RawPlaybook,
-    RawRep, RawRoute, RawRule, RawSla, RawStep, RawTeam, RawText, Visibility,
+    FieldKind, Localized, Op, Published, RawCondition, RawField, RawGrade, RawOption, RawOwnership,
+    RawPlaybook, RawRep, RawRoute, RawRule, RawSla, RawStep, RawTeam, RawText, Visibility,
 };
 use baton::SortedMap;
-use js_sys::{Array, Number, Object, Reflect};
+use js_sys::{Array, Number, Object};
 use serde_json::Value as Json;
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::js::present;
 
 /// The first thing wrong, as static strings (no allocation until the message).
 pub struct Bad {
@@ -55,12 +61,6 @@ struct Reader {
     bad: Option<Bad>,
 }
 
-/// `o[key]`; `None` when `o` has no such key (or is no object).
-fn get(o: &JsValue, key: &'static str) -> Option<JsValue> {
-    let v = Reflect::get(o, &JsValue::from_str(key)).ok()?;
-    (!v.is_undefined()).then_some(v)
-}
-
 impl Reader {
     fn fail(&mut self, key: &'static str, what: &'static str) {
         if self.bad.is_none() {
@@ -84,7 +84,7 @@ impl Reader {
 
     /// A required value.
     fn req<T: Default>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> T {
-        match get(o, key) {
+        match present(o, key) {
             Some(v) => read(self, v, key),
             None => {
                 self.fail(key, "is missing");
@@ -95,7 +95,7 @@ impl Reader {
 
     /// An optional value: missing or `null` is `None`.
     fn opt<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Option<T> {
-        match get(o, key) {
+        match present(o, key) {
             Some(v) if !v.is_null() => Some(read(self, v, key)),
             _ => None,
         }
@@ -103,7 +103,7 @@ impl Reader {
 
     /// A value with a default when missing (`null` is not missing: serde rejects it).
     fn or<T>(&mut self, o: &JsValue, key: &'static str, default: T, read: Read<T>) -> T {
-        match get(o, key) {
+        match present(o, key) {
             Some(v) => read(self, v, key),
             None => default,
         }
@@ -156,7 +156,7 @@ impl Reader {
 
     /// A list that is empty when missing.
     fn list<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Vec<T> {
-        match get(o, key) {
+        match present(o, key) {
             Some(v) => self.list_of(v, key, read),
             None => Vec::new(),
         }
@@ -164,7 +164,7 @@ impl Reader {
 
     /// A list that must be there.
     fn req_list<T>(&mut self, o: &JsValue, key: &'static str, read: Read<T>) -> Vec<T> {
-        match get(o, key) {
+        match present(o, key) {
             Some(v) => self.list_of(v, key, read),
             None => {
                 self.fail(key, "is missing");
@@ -207,6 +207,9 @@ impl Reader {
             teams: self.list(&o, "teams", Self::team),
             routes: self.req_list(&o, "routes", Self::route),
             sla: self.or(&o, "sla", RawSla::default(), Self::sla),
+            // Edge-only, never in a public copy.
+            ownership: RawOwnership::default(),
+            content: Vec::new(),
             published: self.opt(&o, "published", Self::published),
         }
     }
@@ -247,7 +250,7 @@ impl Reader {
         RawField {
             id: self.req(&o, "id", Self::string_of),
             kind: self.req(&o, "kind", Self::kind).unwrap_or(FieldKind::Text),
-            label: match get(&o, "label") {
+            label: match present(&o, "label") {
                 Some(v) => self.localized(v, "label"),
                 None => {
                     self.fail("label", "is missing");
@@ -278,7 +281,7 @@ impl Reader {
         self.object(&o, key);
         RawOption {
             value: self.req(&o, "value", Self::string_of),
-            label: match get(&o, "label") {
+            label: match present(&o, "label") {
                 Some(v) => self.localized(v, "label"),
                 None => {
                     self.fail("label", "is missing");
@@ -383,8 +386,8 @@ impl Reader {
             id: self.req(&o, "id", Self::string_of),
             name: self.req(&o, "name", Self::string_of),
             email: self.opt(&o, "email", Self::string_of),
-            webhook_url: self.opt(&o, "webhook_url", Self::string_of),
-            slack_webhook_url: self.opt(&o, "slack_webhook_url", Self::string_of),
+            // Edge-only, never in a public copy.
+            channels: Vec::new(),
             booking_url: self.opt(&o, "booking_url", Self::string_of),
             weight: self.or(&o, "weight", 1, Self::u32_of),
             active: self.or(&o, "active", true, Self::bool_of),
@@ -397,6 +400,8 @@ impl Reader {
             id: self.req(&o, "id", Self::string_of),
             name: self.req(&o, "name", Self::string_of),
             reps: self.req_list(&o, "reps", Self::string_of),
+            // Edge-only, never in a public copy.
+            channels: Vec::new(),
         }
     }
 
@@ -440,6 +445,15 @@ mod tests {
         super::playbook(v).map_err(|_| ())
     }
 
+    /// What serde reads, less what this reader leaves to the edge.
+    fn without_edge_only(mut pb: RawPlaybook) -> RawPlaybook {
+        pb.reps.iter_mut().for_each(|r| r.channels.clear());
+        pb.teams.iter_mut().for_each(|t| t.channels.clear());
+        pb.ownership = baton::raw::RawOwnership::default();
+        pb.content.clear();
+        pb
+    }
+
     #[wasm_bindgen_test]
     fn reads_the_public_demo_playbook_as_serde_did() {
         let pb =
@@ -448,9 +462,10 @@ mod tests {
         let read = ours(&json);
         assert!(read.is_ok());
         assert_eq!(read, serde(&json));
-        // The full copy too: edge rules, rep contacts, every kind of key.
+        // The full copy too: edge rules, rep contacts, every kind of key
+        // but those the edge alone reads.
         let json = serde_json::to_string(pb.raw()).unwrap_or_default();
-        assert_eq!(ours(&json), serde(&json));
+        assert_eq!(ours(&json), serde(&json).map(without_edge_only));
     }
 
     #[wasm_bindgen_test]

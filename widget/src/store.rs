@@ -6,7 +6,7 @@ use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
-use crate::post::{get, text};
+use crate::js::{get, text};
 
 /// Where `embed.js` keeps the paths of this session's page views.
 const PAGES_KEY: &str = "baton:pages";

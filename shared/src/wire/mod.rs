@@ -1,5 +1,10 @@
-//! What travels between the widget, the edge and sales: submissions, the lead
-//! post, and decisions. Versioned by `WIRE_VERSION`; integers only, never `usize`.
+//! Everything that crosses a process boundary, in one place: what the widget
+//! and API clients post (submissions, the lead post), the decision, what the
+//! edge answers (`answer`: the 201, health, the error envelope and its codes),
+//! what sales receives (`event`, with feature `delivery`) and what the admin
+//! read API answers (`records`). The edge writes them, the widget and the
+//! tests read them, and `baton openapi` describes the API from their schemas.
+//! Versioned by `WIRE_VERSION`; integers only, never `usize`.
 
 use std::fmt;
 
@@ -7,6 +12,16 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::map::SortedMap;
+
+mod answer;
+#[cfg(feature = "delivery")]
+pub mod event;
+pub mod records;
+
+pub use answer::{
+    keys, Accepted, Agreement, AssignedRep, ErrorBody, ErrorCode, ErrorDetail, Evaluated, Health,
+    ServedForm,
+};
 
 /// Bumped whenever a wire type changes incompatibly.
 pub const WIRE_VERSION: u32 = 1;
@@ -139,8 +154,53 @@ pub struct Context {
     /// Content (posts, whitepapers, videos) the visitor engaged with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub content_seen: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_u64"
+    )]
     pub time_on_page_ms: Option<u64>,
+}
+
+/// A `u64` however JSON writes it: `48000`, `48000.0` or `4.8e4` (JSON has
+/// one kind of number, and JSON Schema calls every whole one an integer).
+/// A whole number past `u64::MAX` (which serde_json reads as a float) counts
+/// as `u64::MAX`: the schema sets no maximum, so no integer is refused.
+fn whole_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct Whole;
+    impl<'de> Visitor<'de> for Whole {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number from 0 up, or null")
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Whole)
+        }
+        fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
+            Ok(Some(u))
+        }
+        fn visit_i64<E: de::Error>(self, i: i64) -> Result<Self::Value, E> {
+            u64::try_from(i)
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Signed(i), &self))
+        }
+        fn visit_f64<E: de::Error>(self, f: f64) -> Result<Self::Value, E> {
+            // Whole and not negative: the cast is exact below 2^64 and
+            // saturates above it.
+            if f.fract() == 0.0 && f >= 0.0 {
+                Ok(Some(f as u64))
+            } else {
+                Err(E::invalid_value(de::Unexpected::Float(f), &self))
+            }
+        }
+    }
+    d.deserialize_option(Whole)
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -179,6 +239,34 @@ pub struct LeadPost {
     /// The verdict the browser reached; never trusted, only compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed: Option<Claimed>,
+}
+
+/// What `POST /v1/evaluate` takes: a submission to evaluate against a
+/// deployed form (`form`) or an inline playbook (`playbook`, as `icp.toml`
+/// would be, in JSON, compiled as `baton check` would; it wins over `form`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(extend("anyOf" = [
+        { "required": ["form"], "properties": { "form": { "type": "string" } } },
+        { "required": ["playbook"], "properties": { "playbook": { "type": "object" } } }
+    ]))
+)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluatePost {
+    /// `WIRE_VERSION` of the sender, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("const" = WIRE_VERSION)))]
+    pub v: Option<u32>,
+    /// A deployed form's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// Kept as JSON until compiled, so every problem comes back with its path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::RawPlaybook>"))]
+    pub playbook: Option<serde_json::Value>,
+    pub submission: Submission,
 }
 
 /// A verdict summary, enough to tell whether two evaluations agreed.
@@ -298,12 +386,42 @@ pub struct RouteChoice {
     pub team_name: Option<String>,
     /// Active reps that may take the lead, with their round-robin weights.
     pub candidates: Vec<Candidate>,
-    /// Why this route was chosen.
+    /// Why this route was chosen; with `owner`, why the lead went to that
+    /// rep (the same line as `owner.because`).
     pub because: String,
     /// Routes that matched earlier but had nobody available (every rep
     /// paused), in playbook order: the lead went on to this one instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub passed_over: Vec<String>,
+    /// Set when the lead went to its account's owner instead of the round
+    /// robin (`Playbook::route_to_owner`): `candidates` is then that rep alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// Who owns the lead's account, and why.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// The rep id.
+    pub rep: String,
+    pub basis: OwnerBasisKind,
+    /// The earlier lead the ownership comes from (`earlier_lead`, `returning`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<String>,
+    /// One line for sales, e.g. "globex.com is a named account of Jonas Weber".
+    pub because: String,
+}
+
+/// What made a rep the owner: a named account, an earlier lead of the same
+/// domain, or the same person coming back to the same form.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerBasisKind {
+    NamedAccount,
+    EarlierLead,
+    Returning,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -314,4 +432,51 @@ pub struct Candidate {
     pub weight: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_url: Option<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Context;
+
+    fn ms(json: &str) -> Result<Option<u64>, String> {
+        serde_json::from_str::<Context>(json)
+            .map(|c| c.time_on_page_ms)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn time_on_page_is_any_whole_number_in_range_however_it_is_written() {
+        assert_eq!(ms("{}"), Ok(None));
+        assert_eq!(ms(r#"{"time_on_page_ms": null}"#), Ok(None));
+        assert_eq!(ms(r#"{"time_on_page_ms": 48000}"#), Ok(Some(48_000)));
+        assert_eq!(ms(r#"{"time_on_page_ms": 4.8e4}"#), Ok(Some(48_000)));
+        // Past 2^53, where serde alone takes no float, and past u64::MAX.
+        assert_eq!(
+            ms(r#"{"time_on_page_ms": 1.5e19}"#),
+            Ok(Some(15_000_000_000_000_000_000))
+        );
+        assert_eq!(
+            ms(r#"{"time_on_page_ms": 18446744073709551615}"#),
+            Ok(Some(u64::MAX))
+        );
+        for huge in [
+            "18446744073709551616",
+            "2411478715583686317840657419337728",
+            "1e300",
+        ] {
+            let json = format!(r#"{{"time_on_page_ms": {huge}}}"#);
+            assert_eq!(ms(&json), Ok(Some(u64::MAX)), "{huge}");
+        }
+        for bad in ["-1", "-1.0", "0.5", "1e-3", "\"5\"", "true"] {
+            let json = format!(r#"{{"time_on_page_ms": {bad}}}"#);
+            assert!(ms(&json).is_err(), "{bad}");
+        }
+        let back = serde_json::to_string(&Context {
+            time_on_page_ms: Some(7),
+            ..Context::default()
+        })
+        .unwrap();
+        assert_eq!(ms(&back), Ok(Some(7)));
+    }
 }

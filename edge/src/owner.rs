@@ -1,0 +1,117 @@
+//! Account ownership, the part that needs D1: has this person, or this
+//! company's domain, been routed to a rep before? The rules (who counts as
+//! an owner, the wording sales sees) are `baton`'s (`shared/src/owner.rs`).
+//! The lookup is one statement, run in the intake's read batch with the
+//! idempotency lookup (one round trip for both).
+
+use baton::{OwnerBasis, Playbook};
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::{js_sys, D1Database, D1PreparedStatement};
+
+use crate::error::AppError;
+use crate::store::{opt, text};
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// Who owns a lead, and why.
+pub struct Found {
+    pub rep: String,
+    pub basis: OwnerBasis,
+    /// Set when the same person came back: the lead this is a new touch on.
+    pub returning_of: Option<String>,
+}
+
+/// The newest earlier lead of the same person, else of the same company.
+#[derive(Deserialize)]
+pub struct Earlier {
+    id: String,
+    returning_of: Option<String>,
+    assigned_rep: String,
+    same_person: u8,
+}
+
+/// What the lookup keys on: the address within `returning_days`, the
+/// company domain within `ownership.days`. A free-mail or throwaway domain
+/// (gmail.com) belongs to nobody.
+pub struct Keys<'a> {
+    email: Option<&'a str>,
+    domain: Option<&'a str>,
+    company: Option<&'a str>,
+}
+
+pub fn keys<'a>(playbook: &Playbook, email: Option<&'a str>, domain: Option<&'a str>) -> Keys<'a> {
+    let company = domain.filter(|d| !baton::classify(d).is_some_and(|c| c.free || c.disposable));
+    Keys {
+        email: email.filter(|_| playbook.returning_days() > 0),
+        domain: company.filter(|_| playbook.ownership_days() > 0),
+        company,
+    }
+}
+
+/// The statement that finds an earlier lead, when there is anything to look for.
+pub fn lookup(
+    db: &D1Database,
+    playbook: &Playbook,
+    keys: &Keys<'_>,
+    now_ms: f64,
+) -> Result<Option<D1PreparedStatement>, AppError> {
+    if keys.email.is_none() && keys.domain.is_none() {
+        return Ok(None);
+    }
+    let since = |days: u32| -> JsValue {
+        let at = now_ms - f64::from(days) * DAY_MS;
+        JsValue::from(js_sys::Date::new(&JsValue::from_f64(at)).to_iso_string())
+    };
+    db.prepare(
+        "SELECT id, returning_of, assigned_rep, (email IS ?2) AS same_person FROM leads \
+         WHERE form_id = ?1 AND status = 'accepted' AND assigned_rep IS NOT NULL AND ( \
+           (?2 IS NOT NULL AND email = ?2 AND created_at > ?3) OR \
+           (?4 IS NOT NULL AND email_domain = ?4 AND created_at > ?5)) \
+         ORDER BY same_person DESC, created_at DESC LIMIT 1",
+    )
+    .bind(&[
+        text(playbook.id()),
+        opt(keys.email),
+        since(playbook.returning_days()),
+        opt(keys.domain),
+        since(playbook.ownership_days()),
+    ])
+    .map(Some)
+    .map_err(|e| AppError::StorageUnavailable(format!("binding the owner lookup: {e}")))
+}
+
+/// The owner: the earlier lead's rep (the same person first), else the
+/// named account's.
+pub fn decide(playbook: &Playbook, keys: &Keys<'_>, earlier: Option<Earlier>) -> Option<Found> {
+    if let Some(e) = earlier {
+        // The first lead of a series is the one later touches point at.
+        let first = e.returning_of.unwrap_or(e.id);
+        return Some(if e.same_person == 1 {
+            Found {
+                rep: e.assigned_rep,
+                basis: OwnerBasis::Returning {
+                    lead_id: first.clone(),
+                },
+                returning_of: Some(first),
+            }
+        } else {
+            Found {
+                rep: e.assigned_rep,
+                basis: OwnerBasis::EarlierLead {
+                    lead_id: first,
+                    domain: keys.domain.unwrap_or_default().to_owned(),
+                },
+                returning_of: None,
+            }
+        });
+    }
+    let d = keys.company?;
+    playbook.named_owner(d).map(|rep| Found {
+        rep: rep.id.clone(),
+        basis: OwnerBasis::NamedAccount {
+            domain: d.to_owned(),
+        },
+        returning_of: None,
+    })
+}
