@@ -26,7 +26,25 @@ fn main() {
         let _ = writeln!(f, "{d:?},");
     }
     let _ = writeln!(f, "]");
+    write_disposable_list(&out_dir);
     write_vector_list(&out_dir);
+}
+
+/// Writes `disposable_domains.rs`: mailchecker's list, sorted and deduplicated,
+/// so a lookup is a binary search (the crate scans it linearly).
+fn write_disposable_list(out_dir: &str) {
+    let mut domains = mailchecker::blacklist();
+    domains.sort_unstable();
+    domains.dedup();
+    let path = std::path::Path::new(out_dir).join("disposable_domains.rs");
+    let Ok(mut f) = std::fs::File::create(path) else {
+        return;
+    };
+    let _ = writeln!(f, "[");
+    for d in domains {
+        let _ = writeln!(f, "{d:?},");
+    }
+    let _ = writeln!(f, "]");
 }
 
 /// Writes `vectors.rs`: `(file name, contents)` of every `tests/vectors/*.json`

@@ -548,7 +548,7 @@ fn the_answers_the_edge_writes_hold_to_their_openapi_schemas() {
     let rep = decision.route.as_ref().unwrap().candidates.first().unwrap();
     let mut taken = Accepted {
         lead_id: "01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
-        decision: decision.clone(),
+        decision: (&decision).into(),
         agreement: Agreement::Unclaimed,
         assigned_rep: Some(AssignedRep::from(rep)),
     };

@@ -18,9 +18,9 @@ use futures_util::future::{join_all, select, Either};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    console_error, console_warn, js_sys, AbortController, D1Database, Date, Delay, Env, Fetch,
-    Headers, Message, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
-    RequestInit,
+    console_error, console_warn, js_sys, AbortController, D1Database, D1PreparedStatement, Date,
+    Delay, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method,
+    QueueRetryOptionsBuilder, Request, RequestInit,
 };
 
 use crate::backoff::{self, Verdict};
@@ -114,43 +114,53 @@ const CLAIM: &str = "UPDATE deliveries SET attempts = attempts + 1, lease_until 
      WHERE id = ?1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?3) \
      RETURNING id, lead_id, form_id, channel, kind, attempts, payload, about, last_error";
 
+/// Whether the row's channel is turned off, read in the claim's round trip.
+const DISABLED: &str = "SELECT reason FROM disabled_channels \
+     WHERE channel = (SELECT channel FROM deliveries WHERE id = ?1)";
+
 async fn deliver(env: &Env, db: &D1Database, id: &str) -> Result<After, String> {
     let now = Date::now().as_millis() as f64;
-    let row: Option<Claimed> = db
+    let claim = db
         .prepare(CLAIM)
         .bind(&[
             text(id),
             JsValue::from_f64(now + LEASE_MS),
             JsValue::from_f64(now),
         ])
-        .map_err(|e| e.to_string())?
-        .first(None)
+        .map_err(|e| e.to_string())?;
+    let off = db
+        .prepare(DISABLED)
+        .bind(&[text(id)])
+        .map_err(|e| e.to_string())?;
+    let mut read = db
+        .batch(vec![claim, off])
         .await
-        .map_err(|e| format!("claiming: {e}"))?;
+        .map_err(|e| format!("claiming: {e}"))?
+        .into_iter();
+    let row: Option<Claimed> = first(read.next())?;
+    #[derive(Deserialize)]
+    struct Off {
+        reason: String,
+    }
+    let off: Option<Off> = first(read.next())?;
     // Delivered already, settled, or another consumer is on it right now.
     let Some(row) = row else {
         return Ok(After::Done);
     };
     let Some(form) = playbooks::find(&row.form_id) else {
-        settle(
-            db,
-            &row,
-            "failed",
-            None,
-            Some("its form is no longer served"),
-        )
-        .await?;
+        let why = "its form is no longer served";
+        run(db, vec![settle(db, &row, "failed", None, Some(why))?]).await?;
         return Ok(After::Done);
     };
     let Some(channel) = form.playbook.channel(&row.channel) else {
         let why = format!("channel `{}` is no longer in the playbook", row.channel);
-        settle(db, &row, "failed", None, Some(&why)).await?;
+        run(db, vec![settle(db, &row, "failed", None, Some(&why))?]).await?;
         alert_failure(env, db, form, &row, &why).await?;
         return Ok(After::Done);
     };
-    if let Some(reason) = disabled(db, &row.channel).await? {
-        let why = format!("channel `{}` is turned off: {reason}", row.channel);
-        settle(db, &row, "disabled", None, Some(&why)).await?;
+    if let Some(off) = off {
+        let why = format!("channel `{}` is turned off: {}", row.channel, off.reason);
+        run(db, vec![settle(db, &row, "disabled", None, Some(&why))?]).await?;
         alert_disabled(env, db, form, &row, &why).await?;
         return Ok(After::Done);
     }
@@ -160,59 +170,80 @@ async fn deliver(env: &Env, db: &D1Database, id: &str) -> Result<After, String> 
         None => build_payload(db, form, &row).await?,
     };
     let attempt = send(env, channel, &row.id, &body).await;
-    log_attempt(db, &row, &attempt).await?;
+    // The attempt's log and the row's new state in one round trip.
+    let logged = log_attempt(db, &row, &attempt)?;
 
     let schedule = backoff::schedule(crate::setting(env, "RETRY_SCHEDULE").as_deref());
     match backoff::verdict(attempt.status) {
         Verdict::Delivered => {
-            settle(db, &row, "delivered", Some(&body), None).await?;
+            run(
+                db,
+                vec![logged, settle(db, &row, "delivered", Some(&body), None)?],
+            )
+            .await?;
             Ok(After::Done)
         }
         Verdict::Gone => {
             let why = format!("{} answered 410 Gone", row.channel);
-            disable(db, &row, &why).await?;
-            settle(db, &row, "disabled", Some(&body), Some(&why)).await?;
+            let settled = settle(db, &row, "disabled", Some(&body), Some(&why))?;
+            run(db, vec![logged, disable(db, &row, &why)?, settled]).await?;
+            console_warn!("channel {} turned off: {why}", row.channel);
             alert_disabled(env, db, form, &row, &why).await?;
             Ok(After::Done)
         }
         Verdict::Refused => {
             let why = attempt.describe();
-            settle(db, &row, "failed", Some(&body), Some(&why)).await?;
+            run(
+                db,
+                vec![logged, settle(db, &row, "failed", Some(&body), Some(&why))?],
+            )
+            .await?;
             alert_failure(env, db, form, &row, &why).await?;
             Ok(After::Done)
         }
         Verdict::Retry => {
-            match backoff::next_delay(&schedule, row.attempts, jitter(), attempt.retry_after) {
-                Some(secs) => {
-                    let grace = outbox::sweep_grace_ms(env);
-                    let next = now + f64::from(secs) * 1000.0 + grace;
-                    db.prepare(
-                        "UPDATE deliveries SET lease_until = NULL, next_attempt_at = ?2, \
-                         last_error = ?3, payload = ?4 WHERE id = ?1",
-                    )
-                    .bind(&[
-                        text(&row.id),
-                        JsValue::from_f64(next),
-                        text(&attempt.describe()),
-                        text(&body),
-                    ])
-                    .map_err(|e| e.to_string())?
-                    .run()
-                    .await
-                    .map_err(|e| format!("scheduling a retry: {e}"))?;
-                    Ok(After::RetryIn(secs))
-                }
-                None => {
-                    db.prepare("UPDATE deliveries SET last_error = ?2, payload = ?3 WHERE id = ?1")
-                        .bind(&[text(&row.id), text(&attempt.describe()), text(&body)])
-                        .map_err(|e| e.to_string())?
-                        .run()
-                        .await
-                        .map_err(|e| format!("recording the last error: {e}"))?;
-                    Ok(After::Exhausted)
-                }
-            }
+            let delay = backoff::next_delay(&schedule, row.attempts, jitter(), attempt.retry_after);
+            // Spent: kept pending for the dead-letter queue's consumer to
+            // settle; should that message be lost, the sweeper tries once
+            // more in an hour rather than never.
+            let next = delay.map_or(now + 3_600_000.0, |secs| {
+                now + f64::from(secs) * 1000.0 + outbox::sweep_grace_ms(env)
+            });
+            let pending = db
+                .prepare(
+                    "UPDATE deliveries SET lease_until = NULL, next_attempt_at = ?2, \
+                     last_error = ?3, payload = ?4 WHERE id = ?1",
+                )
+                .bind(&[
+                    text(&row.id),
+                    JsValue::from_f64(next),
+                    text(&attempt.describe()),
+                    text(&body),
+                ])
+                .map_err(|e| e.to_string())?;
+            run(db, vec![logged, pending]).await?;
+            Ok(delay.map_or(After::Exhausted, After::RetryIn))
         }
+    }
+}
+
+/// Runs statements as one batch (one round trip, one transaction).
+async fn run(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<(), String> {
+    db.batch(statements)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("writing the outcome: {e}"))
+}
+
+/// The first row of one result of a batch.
+fn first<T: serde::de::DeserializeOwned>(r: Option<worker::D1Result>) -> Result<Option<T>, String> {
+    match r {
+        Some(r) => Ok(r
+            .results::<T>()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()),
+        None => Ok(None),
     }
 }
 
@@ -334,7 +365,7 @@ fn resolve(env: &Env, setting: &Setting) -> Result<String, String> {
     }
 }
 
-async fn log_attempt(db: &D1Database, row: &Claimed, a: &Attempt) -> Result<(), String> {
+fn log_attempt(db: &D1Database, row: &Claimed, a: &Attempt) -> Result<D1PreparedStatement, String> {
     db.prepare(
         "INSERT OR REPLACE INTO delivery_attempts \
          (delivery_id, attempt, started_at, status_code, latency_ms, error) \
@@ -349,20 +380,16 @@ async fn log_attempt(db: &D1Database, row: &Claimed, a: &Attempt) -> Result<(), 
         JsValue::from_f64(a.latency_ms.round()),
         opt(a.error.as_deref()),
     ])
-    .map_err(|e| e.to_string())?
-    .run()
-    .await
-    .map_err(|e| format!("logging the attempt: {e}"))?;
-    Ok(())
+    .map_err(|e| e.to_string())
 }
 
-async fn settle(
+fn settle(
     db: &D1Database,
     row: &Claimed,
     status: &str,
     payload: Option<&str>,
     error: Option<&str>,
-) -> Result<(), String> {
+) -> Result<D1PreparedStatement, String> {
     let delivered = if status == "delivered" {
         JsValue::from_f64(Date::now().as_millis() as f64)
     } else {
@@ -379,29 +406,10 @@ async fn settle(
         opt(error),
         opt(payload),
     ])
-    .map_err(|e| e.to_string())?
-    .run()
-    .await
-    .map_err(|e| format!("settling as {status}: {e}"))?;
-    Ok(())
+    .map_err(|e| e.to_string())
 }
 
-async fn disabled(db: &D1Database, channel: &str) -> Result<Option<String>, String> {
-    #[derive(Deserialize)]
-    struct Row {
-        reason: String,
-    }
-    let row: Option<Row> = db
-        .prepare("SELECT reason FROM disabled_channels WHERE channel = ?1")
-        .bind(&[text(channel)])
-        .map_err(|e| e.to_string())?
-        .first(None)
-        .await
-        .map_err(|e| format!("reading disabled channels: {e}"))?;
-    Ok(row.map(|r| r.reason))
-}
-
-async fn disable(db: &D1Database, row: &Claimed, why: &str) -> Result<(), String> {
+fn disable(db: &D1Database, row: &Claimed, why: &str) -> Result<D1PreparedStatement, String> {
     db.prepare(
         "INSERT OR IGNORE INTO disabled_channels (channel, form_id, disabled_at, reason) \
          VALUES (?1, ?2, ?3, ?4)",
@@ -412,12 +420,7 @@ async fn disable(db: &D1Database, row: &Claimed, why: &str) -> Result<(), String
         JsValue::from_f64(Date::now().as_millis() as f64),
         text(why),
     ])
-    .map_err(|e| e.to_string())?
-    .run()
-    .await
-    .map_err(|e| format!("disabling the channel: {e}"))?;
-    console_warn!("channel {} turned off: {why}", row.channel);
-    Ok(())
+    .map_err(|e| e.to_string())
 }
 
 #[derive(Deserialize)]

@@ -363,7 +363,7 @@ fn taken(
     Taken {
         body: Accepted {
             lead_id,
-            decision,
+            decision: (&decision).into(),
             agreement,
             assigned_rep,
         },

@@ -65,8 +65,34 @@ pub fn classify(domain: &str) -> Option<DomainClass> {
     };
     Some(DomainClass {
         free: FREE.binary_search(&ascii.as_ref()).is_ok(),
-        disposable: !mailchecker::is_valid(&format!("a@{ascii}")),
+        disposable: disposable(&ascii),
     })
+}
+
+/// mailchecker's verdict (`!is_valid("a@{domain}")`), made the way it makes
+/// it: an address it finds malformed counts as disposable, and so does any
+/// domain whose suffix of two labels or more (`mail.example.com`,
+/// `example.com`) is on its list; the list is searched, not scanned.
+#[cfg(feature = "email-lists")]
+fn disposable(ascii: &str) -> bool {
+    if !fast_chemail::is_valid_email(&format!("a@{ascii}")) {
+        return true;
+    }
+    let lower = ascii.to_lowercase();
+    let mut rest = lower.as_str();
+    // Every suffix with a dot in it: `a.b.c` -> `a.b.c`, `b.c`.
+    loop {
+        if !rest.contains('.') {
+            return false;
+        }
+        if DISPOSABLE.binary_search(&rest).is_ok() {
+            return true;
+        }
+        match rest.split_once('.') {
+            Some((_, tail)) => rest = tail,
+            None => return false,
+        }
+    }
 }
 
 #[cfg(not(feature = "email-lists"))]
@@ -77,9 +103,43 @@ pub fn classify(_domain: &str) -> Option<DomainClass> {
 #[cfg(feature = "email-lists")]
 static FREE: &[&str] = &include!(concat!(env!("OUT_DIR"), "/free_email_domains.rs"));
 
+#[cfg(feature = "email-lists")]
+static DISPOSABLE: &[&str] = &include!(concat!(env!("OUT_DIR"), "/disposable_domains.rs"));
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted copy of mailchecker's list gives the crate's own verdict:
+    /// on listed domains (every 7th: the crate's own check scans the list,
+    /// so all of them would take a while), subdomains, and ordinary domains.
+    #[cfg(all(feature = "email-lists", not(target_arch = "wasm32")))]
+    #[test]
+    fn disposable_is_what_mailchecker_says() {
+        let listed = mailchecker::blacklist();
+        let mut domains: Vec<String> = listed.iter().step_by(7).map(|d| (*d).to_owned()).collect();
+        domains.extend(listed.iter().step_by(50).map(|d| format!("inbox.{d}")));
+        domains.extend(
+            [
+                "gmail.com",
+                "northwind.example",
+                "Mailinator.COM",
+                "a.b.c.d.e",
+                "x-y.de",
+                "localhost",
+                "-bad.com",
+                "a..b",
+            ]
+            .map(str::to_owned),
+        );
+        for d in &domains {
+            assert_eq!(
+                disposable(d),
+                !mailchecker::is_valid(&format!("a@{d}")),
+                "{d}"
+            );
+        }
+    }
 
     #[test]
     fn accepts_real_addresses_and_normalizes_the_domain() {

@@ -66,17 +66,14 @@ fn assigned(v: &JsValue) -> Option<Rep> {
 fn created(body: &JsValue) -> Option<Created> {
     let d = get(body, accepted::DECISION);
     let choice = get(&d, decision::ROUTE);
-    let candidates = get(&choice, route::CANDIDATES).dyn_into::<Array>().ok();
-    let only = candidates.filter(|c| c.length() == 1).map(|c| c.get(0));
     Some(Created {
         lead_id: text(body, accepted::LEAD_ID)?,
         score: int(&d, decision::SCORE)? as i32,
         grade: text(&d, decision::GRADE)?,
         qualified: get(&d, decision::QUALIFIED).as_bool()?,
-        knocked_out: text(&d, decision::KNOCKED_OUT).is_some(),
+        knocked_out: get(&d, decision::KNOCKED_OUT).as_bool()?,
         team_name: text(&choice, route::TEAM_NAME),
-        rep: assigned(&get(body, accepted::ASSIGNED_REP))
-            .or_else(|| only.as_ref().and_then(assigned)),
+        rep: assigned(&get(body, accepted::ASSIGNED_REP)),
         sla_minutes: int(&d, decision::SLA_MINUTES).map(|m| m as u32),
     })
 }

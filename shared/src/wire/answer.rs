@@ -51,13 +51,65 @@ impl Agreement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Accepted {
-    /// A ULID: `GET /v1/leads/{lead_id}` reads the lead back.
+    /// A ULID: `GET /v1/leads/{lead_id}` reads the lead back, with the whole
+    /// decision (every reason) and its deliveries.
     pub lead_id: String,
-    pub decision: Decision,
+    pub decision: Verdict,
     pub agreement: Agreement,
     /// The rep the lead went to (its account's owner, or the round robin's
     /// turn); null when nobody is (knocked out, or no route has anyone available).
     pub assigned_rep: Option<AssignedRep>,
+}
+
+/// The edge's verdict as the page needs it: what to tell the visitor and
+/// whether it matched the browser's. No reasons, no rule ids, no owner: a
+/// 201 goes to whoever posted, and the edge-only rules and earlier leads
+/// are sales' business (the whole `Decision` is behind the admin API).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// Version hash of the playbook the edge decided with.
+    pub version: String,
+    pub score: i32,
+    pub grade: String,
+    /// A Marketing Qualified Lead.
+    pub qualified: bool,
+    /// A knock-out rule held (which one is not said).
+    pub knocked_out: bool,
+    /// Minutes to first touch for this grade, if the playbook sets one.
+    pub sla_minutes: Option<u32>,
+    /// Where the lead went; none for a knocked-out lead.
+    pub route: Option<RouteBrief>,
+}
+
+/// The route a lead took, as the visitor may see it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteBrief {
+    pub route: String,
+    pub team: Option<String>,
+    /// Shown to the visitor: "Ana from EMEA Enterprise will call".
+    pub team_name: Option<String>,
+}
+
+impl From<&Decision> for Verdict {
+    fn from(d: &Decision) -> Self {
+        Verdict {
+            version: d.version.clone(),
+            score: d.score,
+            grade: d.grade.clone(),
+            qualified: d.qualified,
+            knocked_out: d.knocked_out.is_some(),
+            sla_minutes: d.sla_minutes,
+            route: d.route.as_ref().map(|r| RouteBrief {
+                route: r.route.clone(),
+                team: r.team.clone(),
+                team_name: r.team_name.clone(),
+            }),
+        }
+    }
 }
 
 /// The rep a lead went to, as the visitor may see them.
@@ -230,7 +282,7 @@ pub mod keys {
         pub const DECISION: &str = "decision";
         pub const ASSIGNED_REP: &str = "assigned_rep";
     }
-    /// Of [`Decision`](crate::wire::Decision).
+    /// Of [`Verdict`](super::Verdict).
     pub mod decision {
         pub const SCORE: &str = "score";
         pub const GRADE: &str = "grade";
@@ -239,12 +291,11 @@ pub mod keys {
         pub const ROUTE: &str = "route";
         pub const SLA_MINUTES: &str = "sla_minutes";
     }
-    /// Of [`RouteChoice`](crate::wire::RouteChoice).
+    /// Of [`RouteBrief`](super::RouteBrief).
     pub mod route {
         pub const TEAM_NAME: &str = "team_name";
-        pub const CANDIDATES: &str = "candidates";
     }
-    /// Of both [`AssignedRep`](super::AssignedRep) and [`Candidate`](crate::wire::Candidate).
+    /// Of [`AssignedRep`](super::AssignedRep).
     pub mod rep {
         pub const NAME: &str = "name";
         pub const BOOKING_URL: &str = "booking_url";
@@ -292,7 +343,6 @@ mod tests {
     #[cfg(feature = "schema")]
     mod schema {
         use super::super::*;
-        use crate::wire::{Candidate, RouteChoice};
 
         fn properties<T: schemars::JsonSchema>() -> Vec<String> {
             let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap();
@@ -323,7 +373,7 @@ mod tests {
                 accepted::DECISION,
                 accepted::ASSIGNED_REP,
             ]);
-            assert_has::<Decision>(&[
+            assert_has::<Verdict>(&[
                 decision::SCORE,
                 decision::GRADE,
                 decision::QUALIFIED,
@@ -331,9 +381,8 @@ mod tests {
                 decision::ROUTE,
                 decision::SLA_MINUTES,
             ]);
-            assert_has::<RouteChoice>(&[route::TEAM_NAME, route::CANDIDATES]);
+            assert_has::<RouteBrief>(&[route::TEAM_NAME]);
             assert_has::<AssignedRep>(&[rep::NAME, rep::BOOKING_URL]);
-            assert_has::<Candidate>(&[rep::NAME, rep::BOOKING_URL]);
             assert_has::<ErrorBody>(&[error::ERROR]);
             assert_has::<ErrorDetail>(&[error::FIELDS, error::MESSAGE]);
             assert_has::<FieldError>(&[field_error::FIELD, field_error::MESSAGE]);
