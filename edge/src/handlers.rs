@@ -136,40 +136,6 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
     let routed = decision.valid && decision.route.is_some();
     let keys = owner::keys(playbook, email.as_deref(), domain.as_deref());
 
-    // One round trip for what D1 already knows: a retry of a lead stored
-    // under this key gets the first answer; an earlier lead of the same
-    // person or company names the owner.
-    let mut reads = Vec::new();
-    if let Some(k) = &key {
-        reads.push(store::by_key(&db, playbook.id(), k)?);
-    }
-    let owner_lookup = if routed {
-        owner::lookup(&db, playbook, &keys, now_ms)?
-    } else {
-        None
-    };
-    let looked_up_owner = owner_lookup.is_some();
-    reads.extend(owner_lookup);
-    let mut answers = if reads.is_empty() {
-        Vec::new()
-    } else {
-        db.batch(reads)
-            .await
-            .map_err(|e| AppError::StorageUnavailable(format!("looking up earlier leads: {e}")))?
-    }
-    .into_iter();
-    if key.is_some() {
-        let prior: Option<store::Prior> = first_row(answers.next())?;
-        if let Some(prior) = prior {
-            return replay(prior, &raw);
-        }
-    }
-    let earlier: Option<owner::Earlier> = if looked_up_owner {
-        first_row(answers.next())?
-    } else {
-        None
-    };
-
     let id = ids::ulid(now.as_millis())?;
     let created_at: String = js_sys::Date::from(now).to_iso_string().into();
     let origin = caller.origin(req);
@@ -178,128 +144,167 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         .url()
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-
-    // Who the lead goes to: the same rep as this person's earlier lead, the
-    // account's owner, or the team's next turn, taken inside the write below.
-    let mut returning_of = None;
-    let owner = if routed {
-        owner::decide(playbook, &keys, earlier)
-            .filter(|o| playbook.route_to_owner(&mut decision, &o.rep, o.basis.clone()))
-    } else {
-        None
-    };
     let event = if decision.qualified {
         baton::event::LEAD_QUALIFIED
     } else {
         baton::event::LEAD_CREATED
     };
-    let route = decision.route.as_ref().filter(|_| decision.valid);
-    let team = route.map(|r| r.team.clone().unwrap_or_else(|| r.route.clone()));
-    let slots = match (&owner, route) {
-        (None, Some(r)) => turns::slots(&r.candidates),
-        _ => None,
-    };
-    // The deliveries each possible rep would be owed; the write keeps one set.
-    let by_rep: Vec<(&str, Vec<outbox::NewDelivery>)> = match (route, &owner) {
-        (None, _) => Vec::new(),
-        (Some(r), Some(o)) => vec![(
-            o.rep.as_str(),
-            outbox::plan(&id, event, &playbook.channels_for(r, Some(&o.rep))),
-        )],
-        (Some(r), None) if slots.is_some() => r
-            .candidates
-            .iter()
-            .map(|c| {
-                let plan = outbox::plan(&id, event, &playbook.channels_for(r, Some(&c.rep)));
-                (c.rep.as_str(), plan)
-            })
-            .collect(),
-        (Some(r), None) => vec![(
-            "",
-            outbox::plan(&id, event, &playbook.channels_for(r, None)),
-        )],
-    };
-    if let Some(o) = &owner {
-        returning_of = o.returning_of.clone();
+    let key_args = owner::key_args(playbook, &keys, now_ms);
+
+    // Who the lead goes to: the same rep as this person's earlier lead, the
+    // company's (an earlier lead's rep, or a named account's), or the team's
+    // next turn. Usually one round trip: the owner lookup and the writes in
+    // one batch, the writes guarded in SQL by "no earlier lead names an
+    // owner"; only when one does (or for a named account, whose earlier
+    // leads come first) does a second batch write the lead to that owner.
+    let mut earlier: Option<owner::Earlier> = None;
+    let mut guarded = routed && keys.any() && keys.named(playbook).is_none();
+    if routed && keys.any() && !guarded {
+        if let Some(lookup) = owner::lookup(&db, playbook, &keys, now_ms)? {
+            let read = lookup.all().await.map_err(|e| {
+                AppError::StorageUnavailable(format!("looking up earlier leads: {e}"))
+            })?;
+            earlier = first_row(Some(read))?;
+        }
     }
-    let record = LeadRecord {
-        id: &id,
-        form_id: playbook.id(),
-        created_at: &created_at,
-        status: if decision.valid {
-            Status::Accepted
+    let (rep, deliveries) = loop {
+        let mut returning_of = None;
+        let owner = if routed && !guarded {
+            owner::decide(playbook, &keys, earlier.take())
+                .filter(|o| playbook.route_to_owner(&mut decision, &o.rep, o.basis.clone()))
         } else {
-            Status::Invalid
-        },
-        submission: &raw,
-        decision: &decision,
-        claimed: post.claimed.as_ref(),
-        agreement,
-        origin: origin.as_deref(),
-        user_agent: user_agent.as_deref(),
-        idempotency_key: key.as_deref(),
-        email: email.as_deref(),
-        email_domain: domain.as_deref(),
-        returning_of: returning_of.as_deref(),
-        edge_url: &edge_url,
-    };
-    // The turn, the lead and its deliveries in one transaction: once it
-    // commits the lead is owed to every channel, and a lead that is not
-    // stored takes no rep's turn.
-    let mut batch = Vec::new();
-    let choice = match (&owner, &slots, &team) {
-        (Some(o), _, _) => store::RepChoice::Known(Some(&o.rep)),
-        (None, Some(slots), Some(team)) => {
-            batch.push(
-                db.prepare(turns::TAKE)
-                    .bind(&[store::text(playbook.id()), store::text(team)])
-                    .map_err(|e| AppError::StorageUnavailable(format!("binding the turn: {e}")))?,
-            );
-            store::RepChoice::Turn { team, slots }
+            None
+        };
+        let route = decision.route.as_ref().filter(|_| decision.valid);
+        let team = route.map(|r| r.team.clone().unwrap_or_else(|| r.route.clone()));
+        let slots = match (&owner, route) {
+            (None, Some(r)) => turns::slots(&r.candidates),
+            _ => None,
+        };
+        // The deliveries each possible rep would be owed; the write keeps one set.
+        let by_rep: Vec<(&str, Vec<outbox::NewDelivery>)> = match (route, &owner) {
+            (None, _) => Vec::new(),
+            (Some(r), Some(o)) => vec![(
+                o.rep.as_str(),
+                outbox::plan(&id, event, &playbook.channels_for(r, Some(&o.rep))),
+            )],
+            (Some(r), None) if slots.is_some() => r
+                .candidates
+                .iter()
+                .map(|c| {
+                    let plan = outbox::plan(&id, event, &playbook.channels_for(r, Some(&c.rep)));
+                    (c.rep.as_str(), plan)
+                })
+                .collect(),
+            (Some(r), None) => vec![(
+                "",
+                outbox::plan(&id, event, &playbook.channels_for(r, None)),
+            )],
+        };
+        if let Some(o) = &owner {
+            returning_of = o.returning_of.clone();
         }
-        _ => store::RepChoice::Known(None),
-    };
-    let lead_at = batch.len();
-    batch.push(store::insert(&db, &record, choice)?);
-    batch.extend(outbox::for_lead(
-        &db,
-        &id,
-        playbook.id(),
-        &by_rep,
-        now_ms,
-        outbox::sweep_grace_ms(env),
-    )?);
-    let results = match db.batch(batch).await {
-        Ok(r) => r,
-        Err(e) => {
-            // Two attempts with one key at once: the unique index let the
-            // other one in first (and this one's turn rolled back). Answer
-            // as it was answered.
-            if let Some(k) = &key {
-                if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
-                    return replay(prior, &raw);
-                }
+        let record = LeadRecord {
+            id: &id,
+            form_id: playbook.id(),
+            created_at: &created_at,
+            status: if decision.valid {
+                Status::Accepted
+            } else {
+                Status::Invalid
+            },
+            submission: &raw,
+            decision: &decision,
+            claimed: post.claimed.as_ref(),
+            agreement,
+            origin: origin.as_deref(),
+            user_agent: user_agent.as_deref(),
+            idempotency_key: key.as_deref(),
+            email: email.as_deref(),
+            email_domain: domain.as_deref(),
+            returning_of: returning_of.as_deref(),
+            edge_url: &edge_url,
+        };
+        // The turn, the lead and its deliveries in one transaction: once it
+        // commits the lead is owed to every channel, and a lead that is not
+        // stored takes no rep's turn.
+        let mut batch = Vec::new();
+        if guarded {
+            batch.extend(owner::lookup(&db, playbook, &keys, now_ms)?);
+        }
+        let storage =
+            |e: worker::Error| AppError::StorageUnavailable(format!("binding the turn: {e}"));
+        let choice = match (&owner, &slots, &team) {
+            (Some(o), _, _) => store::RepChoice::Known(Some(&o.rep)),
+            (None, Some(slots), Some(team)) => {
+                let mut args = vec![store::text(playbook.id()), store::text(team)];
+                let take = if guarded {
+                    args.extend(key_args.iter().cloned());
+                    db.prepare(turns::take_unowned())
+                } else {
+                    db.prepare(turns::TAKE)
+                };
+                batch.push(take.bind(&args).map_err(storage)?);
+                store::RepChoice::Turn { team, slots }
             }
-            return Err(AppError::StorageUnavailable(format!(
-                "inserting lead {id}: {e}"
-            )));
+            _ => store::RepChoice::Known(None),
+        };
+        let lead_at = batch.len();
+        batch.push(store::insert(
+            &db,
+            &record,
+            choice,
+            guarded.then_some(&key_args),
+        )?);
+        batch.extend(outbox::for_lead(
+            &db,
+            &id,
+            playbook.id(),
+            &by_rep,
+            now_ms,
+            outbox::sweep_grace_ms(env),
+        )?);
+        let results = match db.batch(batch).await {
+            Ok(r) => r,
+            Err(e) => {
+                // A retry of a lead stored under this key (the unique index
+                // refused the second row, and this one's turn rolled back
+                // with it): answer as the first try was answered.
+                if let Some(k) = &key {
+                    if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
+                        return replay(prior, &raw);
+                    }
+                }
+                return Err(AppError::StorageUnavailable(format!(
+                    "inserting lead {id}: {e}"
+                )));
+            }
+        };
+        let mut results = results.into_iter();
+        if guarded {
+            earlier = first_row(results.next())?;
+            if earlier.is_some() {
+                // Somebody owns this lead; nothing was written. Again, to them.
+                guarded = false;
+                continue;
+            }
         }
-    };
-    let mut results = results.into_iter().skip(lead_at);
-    let stored: Option<store::Stored> = first_row(results.next())?;
-    let rep = stored.and_then(|s| s.assigned_rep);
-    #[derive(serde::Deserialize)]
-    struct Written {
-        id: String,
-    }
-    let deliveries: Vec<String> = match results.next() {
-        Some(r) => r
-            .results::<Written>()
-            .map_err(|e| AppError::Internal(format!("reading the deliveries written: {e}")))?
-            .into_iter()
-            .map(|w| w.id)
-            .collect(),
-        None => Vec::new(),
+        let mut results = results.skip(lead_at - usize::from(guarded));
+        let stored: Option<store::Stored> = first_row(results.next())?;
+        #[derive(serde::Deserialize)]
+        struct Written {
+            id: String,
+        }
+        let deliveries: Vec<String> = match results.next() {
+            Some(r) => r
+                .results::<Written>()
+                .map_err(|e| AppError::Internal(format!("reading the deliveries written: {e}")))?
+                .into_iter()
+                .map(|w| w.id)
+                .collect(),
+            None => Vec::new(),
+        };
+        break (stored.and_then(|s| s.assigned_rep), deliveries);
     };
     outbox::enqueue(env, deliveries).await;
     if agreement == Agreement::Mismatch {

@@ -114,7 +114,9 @@ pub fn for_lead(
          SELECT json_extract(value, '$.id'), ?1, ?2, json_extract(value, '$.channel'), \
          json_extract(value, '$.kind'), json_extract(value, '$.event'), 'pending', 0, ?3, ?4 \
          FROM json_each(?5) \
-         WHERE json_extract(value, '$.rep') = (SELECT assigned_rep FROM leads WHERE id = ?1) \
+         WHERE json_extract(value, '$.rep') = \
+           COALESCE((SELECT assigned_rep FROM leads WHERE id = ?1), '') \
+         AND EXISTS (SELECT 1 FROM leads WHERE id = ?1) \
          RETURNING id",
     )
     .bind(&[

@@ -49,6 +49,53 @@ pub fn keys<'a>(playbook: &Playbook, email: Option<&'a str>, domain: Option<&'a 
     }
 }
 
+/// Earlier leads of the person (`same_person` 1) and of the company (0),
+/// the newest of each, given the parameter numbers of the form and of the
+/// four keys (email, its window's start, domain, its window's start).
+/// Two lookups, each a walk down its own index (`leads_by_email`,
+/// `leads_by_domain`) from the newest lead: as cheap at a million leads as
+/// at ten. (One `OR` of both made SQLite scan every lead in the window.)
+pub fn earlier_sql(form: u8, keys: u8) -> String {
+    let (email, email_since, domain, domain_since) = (keys, keys + 1, keys + 2, keys + 3);
+    format!(
+        "SELECT * FROM (SELECT id, returning_of, assigned_rep, 1 AS same_person FROM leads \
+           WHERE ?{email} IS NOT NULL AND form_id = ?{form} AND email = ?{email} \
+           AND created_at > ?{email_since} AND status = 'accepted' AND assigned_rep IS NOT NULL \
+           ORDER BY created_at DESC LIMIT 1) \
+         UNION ALL \
+         SELECT * FROM (SELECT id, returning_of, assigned_rep, 0 AS same_person FROM leads \
+           WHERE ?{domain} IS NOT NULL AND form_id = ?{form} AND email_domain = ?{domain} \
+           AND created_at > ?{domain_since} AND assigned_rep IS NOT NULL AND status = 'accepted' \
+           ORDER BY created_at DESC LIMIT 1)"
+    )
+}
+
+/// The values of `earlier_sql`'s four keys.
+pub fn key_args(playbook: &Playbook, keys: &Keys<'_>, now_ms: f64) -> [JsValue; 4] {
+    let since = |days: u32| -> JsValue {
+        let at = now_ms - f64::from(days) * DAY_MS;
+        JsValue::from(js_sys::Date::new(&JsValue::from_f64(at)).to_iso_string())
+    };
+    [
+        opt(keys.email),
+        since(playbook.returning_days()),
+        opt(keys.domain),
+        since(playbook.ownership_days()),
+    ]
+}
+
+impl Keys<'_> {
+    /// Whether there is anything to look up.
+    pub fn any(&self) -> bool {
+        self.email.is_some() || self.domain.is_some()
+    }
+
+    /// The named account the company is, if it is one.
+    pub fn named<'p>(&self, playbook: &'p Playbook) -> Option<&'p baton::Rep> {
+        self.company.and_then(|d| playbook.named_owner(d))
+    }
+}
+
 /// The statement that finds an earlier lead, when there is anything to look for.
 pub fn lookup(
     db: &D1Database,
@@ -56,36 +103,18 @@ pub fn lookup(
     keys: &Keys<'_>,
     now_ms: f64,
 ) -> Result<Option<D1PreparedStatement>, AppError> {
-    if keys.email.is_none() && keys.domain.is_none() {
+    if !keys.any() {
         return Ok(None);
     }
-    let since = |days: u32| -> JsValue {
-        let at = now_ms - f64::from(days) * DAY_MS;
-        JsValue::from(js_sys::Date::new(&JsValue::from_f64(at)).to_iso_string())
-    };
-    // Two lookups, each a walk down its own index (`leads_by_email`,
-    // `leads_by_domain`) from the newest lead: as cheap at a million leads as
-    // at ten. (One `OR` of both made SQLite scan every lead in the window.)
-    db.prepare(
-        "SELECT id, returning_of, assigned_rep, same_person FROM ( \
-           SELECT * FROM (SELECT id, returning_of, assigned_rep, 1 AS same_person FROM leads \
-             WHERE ?2 IS NOT NULL AND form_id = ?1 AND email = ?2 AND created_at > ?3 \
-             AND status = 'accepted' AND assigned_rep IS NOT NULL \
-             ORDER BY created_at DESC LIMIT 1) \
-           UNION ALL \
-           SELECT * FROM (SELECT id, returning_of, assigned_rep, 0 AS same_person FROM leads \
-             WHERE ?4 IS NOT NULL AND form_id = ?1 AND email_domain = ?4 AND created_at > ?5 \
-             AND assigned_rep IS NOT NULL AND status = 'accepted' \
-             ORDER BY created_at DESC LIMIT 1)) \
+    db.prepare(format!(
+        "SELECT id, returning_of, assigned_rep, same_person FROM ({}) \
          ORDER BY same_person DESC LIMIT 1",
-    )
-    .bind(&[
-        text(playbook.id()),
-        opt(keys.email),
-        since(playbook.returning_days()),
-        opt(keys.domain),
-        since(playbook.ownership_days()),
-    ])
+        earlier_sql(1, 2)
+    ))
+    .bind(&{
+        let [a, b, c, d] = key_args(playbook, keys, now_ms);
+        [text(playbook.id()), a, b, c, d]
+    })
     .map(Some)
     .map_err(|e| AppError::StorageUnavailable(format!("binding the owner lookup: {e}")))
 }

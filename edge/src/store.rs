@@ -78,10 +78,15 @@ pub enum RepChoice<'a> {
 
 /// The lead's insert, to run in one batch with its deliveries (`outbox.rs`);
 /// it answers the rep it was stored with (`RETURNING assigned_rep`).
+///
+/// `unowned` (the owner lookup's keys, `owner::key_args`) makes it write
+/// only when no earlier lead of the person or company names an owner: the
+/// intake's one-round-trip path, which reads the owner in the same batch.
 pub fn insert(
     db: &D1Database,
     lead: &LeadRecord<'_>,
     rep: RepChoice<'_>,
+    unowned: Option<&[JsValue; 4]>,
 ) -> Result<D1PreparedStatement, AppError> {
     let d = lead.decision;
     let decision_json = serde_json::to_string(d)
@@ -121,16 +126,33 @@ pub fn insert(
         opt(lead.returning_of),
         text(lead.edge_url),
     ];
-    let (sql, args) = match rep {
-        RepChoice::Known(_) => (format!("{INSERT} RETURNING assigned_rep"), args.to_vec()),
+    let mut args = args.to_vec();
+    let mut sql = match rep {
+        RepChoice::Known(_) => INSERT.to_owned(),
         RepChoice::Turn { team, .. } => {
-            let mut args = args.to_vec();
             args.push(text(team));
-            let sql = INSERT.replacen("?13", &crate::turns::picked(13, 2, 24), 1);
-            (format!("{sql} RETURNING assigned_rep"), args)
+            INSERT.replacen("?13", &crate::turns::picked(13, 2, 24), 1)
         }
     };
-    db.prepare(sql)
+    if let Some(keys) = unowned {
+        // Written only if no earlier lead names an owner: `VALUES (…)`
+        // becomes `SELECT … WHERE NOT EXISTS (…)`, keys from ?25.
+        if args.len() < 24 {
+            args.push(JsValue::NULL);
+        }
+        args.extend(keys.iter().cloned());
+        let values = sql.find("VALUES (").map_or(sql.len(), |i| i);
+        let tuple = sql[values + "VALUES (".len()..]
+            .trim_end()
+            .trim_end_matches(')')
+            .to_owned();
+        sql = format!(
+            "{} SELECT {tuple} WHERE NOT EXISTS ({})",
+            &sql[..values],
+            crate::owner::earlier_sql(2, 25)
+        );
+    }
+    db.prepare(format!("{sql} RETURNING assigned_rep"))
         .bind(&args)
         .map_err(|e| AppError::StorageUnavailable(format!("binding the lead insert: {e}")))
 }

@@ -15,6 +15,17 @@ use baton::wire::Candidate;
 pub const TAKE: &str = "INSERT INTO turns (form_id, team, next) VALUES (?1, ?2, 1) \
      ON CONFLICT (form_id, team) DO UPDATE SET next = next + 1";
 
+/// `TAKE`, only when no earlier lead names an owner (keys `?3`…`?6`, see
+/// `owner::earlier_sql`): an owned lead takes no turn.
+pub fn take_unowned() -> String {
+    format!(
+        "INSERT INTO turns (form_id, team, next) SELECT ?1, ?2, 1 \
+         WHERE NOT EXISTS ({}) \
+         ON CONFLICT (form_id, team) DO UPDATE SET next = next + 1",
+        crate::owner::earlier_sql(1, 3)
+    )
+}
+
 /// The SQL expression for the rep of the turn just taken, given the
 /// parameter numbers of the slots (a JSON array), the form and the team.
 pub fn picked(slots: u8, form: u8, team: u8) -> String {
