@@ -140,13 +140,14 @@ describe("a lead reaches its rep", () => {
     assert.equal(record.delivery_status.delivered, 2);
   });
 
-  it(`every one of ${LEADS} leads arrives, signed and once, while half of all first attempts fail`, async () => {
+  it(`every one of ${LEADS} leads arrives, signed and once, while half of all first attempts fail`, { timeout: 120_000 + LEADS * 200 }, async () => {
     rx.reset();
     rx.control("*", { mode: "flaky", firstAttempts: 0.5, failures: ["500", "429", "drop", "slow"], ms: 1500, retryAfter: 1 });
     const made = await pool(LEADS, 8, (i) => lead(i % 4 === 3 ? bakery() : emeaVp()));
     const ids = new Set(made.map((m) => m.lead_id));
     const arrived = () => new Set(webhooks((r) => r.verified && typeof r.answered === "number" && r.answered < 300).map(leadOf));
-    await rx.waitFor(() => [...ids].every((id) => arrived().has(id)), 60_000 + LEADS * 30);
+    // Locally about 15 leads a second get through with half the first attempts failing.
+    await rx.waitFor(() => [...ids].every((id) => arrived().has(id)), 60_000 + LEADS * 150);
 
     const hooks = webhooks((r) => ids.has(leadOf(r)));
     assert.ok(hooks.every((r) => r.verified), "every signature verifies");
@@ -161,7 +162,7 @@ describe("a lead reaches its rep", () => {
     // The outbox agrees: every delivery of these leads is delivered.
     await rx.waitFor(() => true, 10);
     let pending;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 30_000 + LEADS * 30;
     do {
       const rows = await sql(`select status, count(*) as n from deliveries where about is null group by status`);
       pending = rows.filter((r) => r.status !== "delivered");
