@@ -10,33 +10,23 @@ fn main() {
         return;
     };
     let src = std::fs::read_to_string("data/free-email-domains.txt").unwrap_or_default();
-    let mut domains: Vec<&str> = src
+    let domains: Vec<&str> = src
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    domains.sort_unstable();
-    domains.dedup();
-    let path = std::path::Path::new(&out_dir).join("free_email_domains.rs");
-    let Ok(mut f) = std::fs::File::create(path) else {
-        return;
-    };
-    let _ = writeln!(f, "[");
-    for d in domains {
-        let _ = writeln!(f, "{d:?},");
-    }
-    let _ = writeln!(f, "]");
-    write_disposable_list(&out_dir);
+    write_sorted(&out_dir, "free_email_domains.rs", domains);
+    // mailchecker's disposable list, sorted too: the crate scans it linearly.
+    write_sorted(&out_dir, "disposable_domains.rs", mailchecker::blacklist());
     write_vector_list(&out_dir);
 }
 
-/// Writes `disposable_domains.rs`: mailchecker's list, sorted and deduplicated,
-/// so a lookup is a binary search (the crate scans it linearly).
-fn write_disposable_list(out_dir: &str) {
-    let mut domains = mailchecker::blacklist();
+/// Writes `name`: `domains` sorted and deduplicated as a static array
+/// literal, so a lookup is a binary search.
+fn write_sorted(out_dir: &str, name: &str, mut domains: Vec<&str>) {
     domains.sort_unstable();
     domains.dedup();
-    let path = std::path::Path::new(out_dir).join("disposable_domains.rs");
+    let path = std::path::Path::new(out_dir).join(name);
     let Ok(mut f) = std::fs::File::create(path) else {
         return;
     };

@@ -173,19 +173,14 @@ pub struct Prior {
 const FIND_BY_KEY: &str = "SELECT id, status, submission, decision, agreement, assigned_rep \
      FROM leads WHERE form_id = ?1 AND idempotency_key = ?2";
 
-/// The lookup of a lead stored under `key`, to run with the owner lookup.
-pub fn by_key(db: &D1Database, form_id: &str, key: &str) -> Result<D1PreparedStatement, AppError> {
-    db.prepare(FIND_BY_KEY)
-        .bind(&[text(form_id), text(key)])
-        .map_err(|e| AppError::StorageUnavailable(format!("binding the key lookup: {e}")))
-}
-
 pub async fn find_by_key(
     db: &D1Database,
     form_id: &str,
     key: &str,
 ) -> Result<Option<Prior>, AppError> {
-    by_key(db, form_id, key)?
+    db.prepare(FIND_BY_KEY)
+        .bind(&[text(form_id), text(key)])
+        .map_err(|e| AppError::StorageUnavailable(format!("binding the key lookup: {e}")))?
         .first::<Prior>(None)
         .await
         .map_err(|e| AppError::StorageUnavailable(format!("looking up key `{key}`: {e}")))
