@@ -14,7 +14,8 @@ use baton::event::{self, AlertData, ContentRef, Event, EventData, LeadFacts, Rep
 use baton::sign::Secret;
 use baton::{Channel, ChannelKind, Setting};
 use baton::{Decision, LeadPost};
-use futures_util::future::{join_all, select, Either};
+use futures_util::future::{select, Either};
+use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{
@@ -37,20 +38,28 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The `User-Agent` of every delivery, so receivers can tell us in their logs.
 const USER_AGENT: &str = concat!("Baton-Webhooks/", env!("CARGO_PKG_VERSION"));
 
-/// Every message of the deliveries queue, concurrently: one slow receiver
-/// does not hold up the others.
+/// Deliveries of one batch in flight at once. A Worker invocation has six
+/// simultaneous open connections; a seventh `fetch` waits for one to close
+/// while its timeout already runs, so a receiver that answered in time could
+/// be counted as down (and sent the lead again). Six at a time, each
+/// delivery's clock (lease and timeout) measures only its own request.
+const SENDS_AT_ONCE: usize = 6;
+
+/// Every message of the deliveries queue, six at a time: one slow receiver
+/// holds up one slot, not the batch.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
     let messages = batch.messages()?;
     let db = env.d1(DB_BINDING)?;
     let dead = batch.queue() == crate::DEAD_LETTERS_QUEUE;
-    join_all(messages.iter().map(|m| async {
-        if dead {
-            dead_letter(&env, &db, m).await;
-        } else {
-            handle(&env, &db, m).await;
-        }
-    }))
-    .await;
+    stream::iter(messages.iter())
+        .for_each_concurrent(SENDS_AT_ONCE, |m| async {
+            if dead {
+                dead_letter(&env, &db, m).await;
+            } else {
+                handle(&env, &db, m).await;
+            }
+        })
+        .await;
     Ok(())
 }
 
