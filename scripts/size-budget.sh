@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # What a landing page downloads for the form — loader, glue, wasm, CSS (not the
 # demo page) — raw, gzip -9 and brotli (quality 11) bytes, with a total.
-# Run scripts/build-widget.sh first.
+# Run scripts/build-widget.sh first (and scripts/build-edge.sh for the
+# pre-rendered HTML's row).
 #
-# Two limits. TARGET is the issue's budget, 60 KB brotli (about what React +
-# react-dom weigh): the script says how far over or under it the widget is.
-# CEILING is a ratchet just above the size the widget has reached: the script
-# fails above it, so no change can grow the widget unnoticed. Lower CEILING
-# whenever the widget shrinks; it meets TARGET when the work is done (issue #3).
+# Budgets (issue #12). The form takes input before any wasm arrives, so what
+# the first keystroke waits for is the first-input path: the loader, the
+# CSS and the form's HTML pre-rendered by the edge. Limits, each a failure:
+#   LOADER       embed.js ≤ 1.5 KB brotli;
+#   FIRST_INPUT  loader + CSS + the largest locale's HTML ≤ 8 KB brotli
+#                (the HTML is measured from the Worker in edge/build,
+#                scripts/first-input.mjs; "not measured" without one);
+#   CEILING      everything the widget downloads: a ratchet just above the
+#                size reached, lowered whenever the widget shrinks. TARGET
+#                (80 KB) is where the issue wants the ratchet; the script says
+#                how far off it is.
 #
 # Two peers, measured in the same run: React + react-dom (what a React form
 # ships at the least), and the floor under the widget, bench/yew-floor: the
@@ -17,13 +24,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGET=61440
-# Raised from 104,700 to 105,250 with issue #11: the playbook and decision
-# types the widget shares with the edge grew (channels, content, ownership,
-# a route's owner), about 500 B brotli of struct glue even though a public
-# copy carries none of them (their compile code is left out by the `sales`
-# feature). Issue #12's pre-compiled playbook is where the bytes come back.
-CEILING=105250
+TARGET=81920
+LOADER=1536
+FIRST_INPUT=8192
+# Raised from 105,250 to 108,100 with issue #12: the loader grew 400 B
+# (it shows the edge's pre-rendered form, guards submits until the widget is
+# live, loads the wasm when the form is near the viewport or the browser is
+# idle), and the widget about 2.5 KB for taking over that form (reading what
+# was typed, ticked and where the caret is, the swap). The shrinking the
+# issue asks for (a pre-compiled playbook, fewer generic instantiations) is
+# where the bytes come back.
+CEILING=108100
 files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
 
 for f in "${files[@]}"; do
@@ -90,7 +101,31 @@ else
   echo "floor:   not measured (bench/yew-floor did not build: run it by hand to see why)"
 fi
 echo
-echo "target:  $TARGET bytes brotli (60 KB)"
+loader=$(brotli_size dist/embed.js)
+css=$(brotli_size dist/widget/widget.css)
+echo "loader:  embed.js $loader bytes brotli (budget $LOADER)"
+status=0
+if [ "$loader" -gt "$LOADER" ]; then
+  echo "FAIL: the loader is $((loader - LOADER)) bytes brotli over its budget" >&2
+  status=1
+fi
+if [ -f edge/build/index.js ] && html=$(node scripts/first-input.mjs 2>/dev/null) && [ -n "$html" ]; then
+  largest=0
+  while read -r name raw br; do
+    printf '%-28s %10d %10s %10d
+' "html: $name" "$raw" "" "$br"
+    [ "$br" -gt "$largest" ] && largest=$br
+  done <<<"$html"
+  first=$((loader + css + largest))
+  echo "first input: loader + CSS + HTML = $first bytes brotli (budget $FIRST_INPUT)"
+  if [ "$first" -gt "$FIRST_INPUT" ]; then
+    echo "FAIL: the first-input path is $((first - FIRST_INPUT)) bytes brotli over its budget" >&2
+    status=1
+  fi
+else
+  echo "first input: not measured (no Worker in edge/build: run scripts/build-edge.sh)"
+fi
+echo "target:  $TARGET bytes brotli (80 KB) for everything"
 if [ "$total" -gt "$TARGET" ]; then
   echo "target:  OVER by $((total - TARGET)) bytes brotli ($((total * 100 / TARGET))% of it)"
 else
@@ -99,5 +134,6 @@ fi
 echo "ceiling: $CEILING bytes brotli (ratchet)"
 if [ "$total" -gt "$CEILING" ]; then
   echo "FAIL: the widget grew $((total - CEILING)) bytes brotli past the ceiling" >&2
-  exit 1
+  status=1
 fi
+exit $status

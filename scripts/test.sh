@@ -30,8 +30,8 @@ step "native tests"      cargo test --workspace
 step "native tests (no diagnostics)" cargo test -p baton-shared --no-default-features --features toml,email-lists --tests
 [ -x scripts/test-wasm.sh ]    && step "vectors in wasm (Chromium)" bash scripts/test-wasm.sh
 [ -x scripts/build-widget.sh ] && step "widget build"               bash scripts/build-widget.sh
-[ -x scripts/size-budget.sh ]  && step "widget size budget"         bash scripts/size-budget.sh
 [ -x scripts/e2e.sh ]          && step "end to end (workerd + Chromium)" bash scripts/e2e.sh
+[ -x scripts/size-budget.sh ]  && step "widget size budgets"        bash scripts/size-budget.sh
 
 # One closing line over every runner: cargo's "test result" lines and node's "# pass/# fail".
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')

@@ -325,9 +325,10 @@ function cspFor(edge) {
     `script-src 'self' ${edge} 'wasm-unsafe-eval'`,
     `style-src 'self' ${edge}`,
     `connect-src 'self' ${edge}`,
-    // Trusted Types on: neither the loader nor Yew writes HTML from strings.
+    // Trusted Types on: the loader writes the edge's pre-rendered form
+    // through its one policy, "baton"; Yew writes no HTML from strings.
     "require-trusted-types-for 'script'",
-    "trusted-types 'none'",
+    "trusted-types baton",
   ].join("; ");
 }
 
@@ -343,3 +344,110 @@ ${style}</head>
 <script src="${edge}/embed.js" data-form="demo" async></script>
 </body></html>`;
 }
+
+describe("the form before the wasm", () => {
+  /** The form's pre-rendered box in the first <baton-form>, kept in the page as window.__pre. */
+  const markPre = (page) => page.locator("baton-form").first().evaluate((host) => {
+    window.__pre = host.shadowRoot.querySelector(".baton");
+    return !!window.__pre.querySelector("form");
+  });
+
+  it("takes input before any wasm, and the widget takes over keeping the answers, the focus and the caret", async () => {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    let release;
+    const held = new Promise((ok) => (release = ok));
+    await page.route("**/widget/widget_bg.wasm", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${w.url}/`);
+    const email = page.getByLabel("Work email").first();
+    await email.waitFor({ timeout: 20_000 });
+    assert.ok(await markPre(page), "the edge's HTML is the form on screen");
+    await email.click();
+    await page.keyboard.type("ana.souza@acme-industrial.de", { delay: 5 });
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("Ana Sou", { delay: 5 });
+    await page.getByLabel("I agree that Northwind may contact me").first().check();
+    await page.getByLabel("Full name").first().focus();
+    await page.getByLabel("Full name").first().evaluate((i) => i.setSelectionRange(3, 3));
+    assert.equal(await page.getByTestId("verdict-grade").count() > 0
+      && (await page.getByTestId("verdict-grade").first().textContent())?.trim() === "A", false);
+
+    release();
+    await until("the widget to take over", () => page.evaluate(() => !window.__pre.isConnected));
+    assert.equal(await email.inputValue(), "ana.souza@acme-industrial.de");
+    assert.equal(await page.getByLabel("Full name").first().inputValue(), "Ana Sou");
+    assert.ok(await page.getByLabel("I agree that Northwind may contact me").first().isChecked());
+    const focus = await page.locator("baton-form").first().evaluate((host) => {
+      const a = host.shadowRoot.activeElement;
+      return a && [a.name, a.selectionStart, a.selectionEnd];
+    });
+    assert.deepEqual(focus, ["name", 3, 3], "focus and caret where the visitor left them");
+    await page.keyboard.type("!", { delay: 5 });
+    assert.equal(await page.getByLabel("Full name").first().inputValue(), "Ana! Sou");
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("where the wasm cannot load, validates with the browser's checks and posts the lead itself", async () => {
+    const page = await browser.context.newPage();
+    await page.route("**/*.wasm", (route) => route.abort());
+    await page.goto(`${w.url}/`);
+    await page.getByLabel("Work email").first().waitFor({ timeout: 20_000 });
+    // An empty form goes nowhere: the browser's own constraint checks stop it.
+    let posted = 0;
+    page.on("request", (r) => { if (r.url().endsWith("/v1/leads")) posted++; });
+    await submitButton(page).click();
+    await new Promise((ok) => setTimeout(ok, 500));
+    assert.equal(posted, 0, "nothing posted while required answers are missing");
+    assert.equal(await page.getByLabel("Work email").first().evaluate((i) => i.matches(":invalid")), true);
+
+    await fillAsVisitor(page);
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201, await res.text());
+    assert.match(res.headers()["content-type"], /text\/html/);
+    const leadId = res.headers()["baton-lead-id"];
+    const sent = JSON.parse(res.request().postData());
+    assert.equal(sent.claimed, undefined, "no browser verdict without the wasm");
+    assert.deepEqual(sent.submission.fields.interests, ["forecasting"]);
+    assert.equal(sent.submission.fields.consent, true);
+    assert.ok(res.request().headers()["idempotency-key"], "posted with an Idempotency-Key");
+    const outcome = page.getByTestId("outcome").first();
+    await outcome.waitFor({ timeout: 10_000 });
+    const [row] = await w.sql(`select status, grade, assigned_rep from leads where id = '${leadId}'`);
+    assert.equal(row.status, "accepted");
+    assert.equal(row.grade, "A");
+    const message = await outcome.textContent();
+    assert.match(message, /EMEA Enterprise/, "the edge's answer: who will call");
+    // And it reaches the rep like any other lead.
+    await rx.waitFor((rs) => rs.some((r) => r.kind === "webhook" && r.event?.data?.lead_id === leadId), 5_000);
+    await page.close();
+  });
+
+  it("works on a site whose Content-Security-Policy forbids compiling wasm", async () => {
+    const listed = "http://127.0.0.1:8787";
+    await browser.context.grantPermissions(["local-network-access"], { origin: listed });
+    const page = await browser.context.newPage();
+    const csp = cspFor(w.url).replace(" 'wasm-unsafe-eval'", "");
+    await page.route(`${listed}/**`, (route) => route.fulfill({
+      status: 200,
+      headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp },
+      body: partnerPage(w.url),
+    }));
+    await page.goto(`${listed}/landing`);
+    await fillAsVisitor(page);
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201, await res.text());
+    await page.getByTestId("outcome").first().waitFor({ timeout: 10_000 });
+    const [row] = await w.sql(`select origin, status from leads where id = '${res.headers()["baton-lead-id"]}'`);
+    assert.deepEqual(row, { origin: listed, status: "accepted" });
+    await page.close();
+  });
+});

@@ -146,6 +146,44 @@ pub fn document() -> Result<Value> {
             "404": { "description": "There is no such form." }
         }
     });
+    let locale = json!({
+        "name": "locale", "in": "query", "required": false,
+        "description": "The page's locale (`de-AT`, say); the form comes in the playbook's best match for it (`Content-Language`), its default locale for anything else.",
+        "schema": { "type": "string" }
+    });
+    let mut html_params = vec![locale];
+    html_params.extend(if_none_match.as_array().cloned().unwrap_or_default());
+    let form_html = json!({
+        "operationId": "getFormHtml",
+        "summary": "The form's first HTML",
+        "description": "The form as the widget first renders it (the widget's own components, through Yew's server renderer), so a page shows it and takes input before any wasm is fetched, and can post it where wasm cannot run. `embed.js` puts it into the form's shadow root; the widget takes over keeping what was typed.",
+        "tags": ["forms"],
+        "parameters": html_params,
+        "responses": {
+            "200": {
+                "description": "An HTML fragment: one `<form>` and its status region.",
+                "headers": {
+                    "ETag": { "schema": { "type": "string" } },
+                    "Content-Language": { "schema": { "type": "string" } },
+                    "Cache-Control": { "schema": { "type": "string" } }
+                },
+                "content": { "text/html": { "schema": { "type": "string" } } }
+            },
+            "304": not_modified,
+            "404": error("There is no such form.")
+        }
+    });
+    let head_form_html = json!({
+        "operationId": "headFormHtml",
+        "summary": "Whether a form exists, and its HTML's version (ETag)",
+        "tags": ["forms"],
+        "parameters": html_params,
+        "responses": {
+            "200": { "description": "As GET, without a body." },
+            "304": not_modified,
+            "404": { "description": "There is no such form." }
+        }
+    });
 
     // The admin read API, behind the bearer token.
     let admin = json!([{ "adminToken": [] }]);
@@ -248,6 +286,12 @@ pub fn document() -> Result<Value> {
                 "head": head_form,
                 "options": preflight("formPreflight")
             },
+            "/v1/forms/{id}/html": {
+                "parameters": [form_id],
+                "get": form_html,
+                "head": head_form_html,
+                "options": preflight("formHtmlPreflight")
+            },
             "/v1/leads": {
                 "get": list_leads,
                 "post": {
@@ -274,9 +318,19 @@ pub fn document() -> Result<Value> {
                                     "description": "`true` when this answers a retry.",
                                     "schema": { "const": "true" }
                                 },
+                                "Baton-Lead-Id": {
+                                    "description": "The lead's id, with an HTML answer (`Accept: text/html`).",
+                                    "schema": { "type": "string" }
+                                },
                                 "Access-Control-Allow-Origin": { "$ref": "#/components/headers/AllowOrigin" }
                             },
-                            "content": { "application/json": { "schema": accepted } },
+                            "content": {
+                                "application/json": { "schema": accepted },
+                                "text/html": {
+                                    "schema": { "type": "string" },
+                                    "description": "With `Accept: text/html` (the loader's no-wasm path): the closing message the widget would show, as an HTML fragment; the lead's id is in `Baton-Lead-Id`."
+                                }
+                            },
                             "links": {
                                 "GetLead": {
                                     "operationId": "getLead",

@@ -17,6 +17,7 @@ use crate::ids;
 use crate::outbox;
 use crate::owner;
 use crate::playbooks;
+use crate::prerender;
 use crate::store::{self, LeadRecord, Status};
 use crate::turns;
 use crate::DB_BINDING;
@@ -70,7 +71,7 @@ pub async fn handle_get_form(req: Request, ctx: RouteContext<()>) -> Result<Resp
 }
 
 /// `If-None-Match` holds a list of tags (or `*`); weak tags compare equal.
-fn etag_matches(header: &str, etag: &str) -> bool {
+pub fn etag_matches(header: &str, etag: &str) -> bool {
     header.split(',').map(str::trim).any(|t| {
         let t = t.strip_prefix("W/").unwrap_or(t);
         t == "*" || t == etag
@@ -95,9 +96,24 @@ pub fn handle_not_found(req: Request, _ctx: RouteContext<()>) -> Result<Response
 /// the rep, store, answer with the edge's verdict.
 pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let cors = Cors::echo(&req);
+    let html = prerender::wants_html(&req);
     Ok(match submit_lead(&mut req, &ctx.env).await {
         Ok(taken) => {
-            let mut res = json_response(&taken.body, 201, &cors);
+            let mut res = if html {
+                let page =
+                    prerender::outcome(taken.form, taken.locale.as_deref(), &taken.body).await;
+                let mut res = Response::builder()
+                    .with_status(201)
+                    .fixed(page.into_bytes());
+                let h = res.headers_mut();
+                let _ = h.set("content-type", "text/html; charset=utf-8");
+                let _ = h.set("baton-lead-id", &taken.body.lead_id);
+                cors.apply(h);
+                let _ = h.set("access-control-expose-headers", "baton-lead-id");
+                res
+            } else {
+                json_response(&taken.body, 201, &cors)
+            };
             if taken.replayed {
                 let _ = res.headers_mut().set(idempotency::REPLAYED_HEADER, "true");
             }
@@ -111,6 +127,9 @@ pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Resu
 struct Taken {
     body: Accepted,
     replayed: bool,
+    /// The form and the visitor's locale, for an answer in HTML.
+    form: &'static playbooks::Form,
+    locale: Option<String>,
 }
 
 async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken, AppError> {
@@ -272,7 +291,7 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
                 // with it): answer as the first try was answered.
                 if let Some(k) = &key {
                     if let Some(prior) = store::find_by_key(&db, playbook.id(), k).await? {
-                        return replay(prior, &raw);
+                        return replay(prior, &raw, form, post.submission.locale);
                     }
                 }
                 return Err(AppError::StorageUnavailable(format!(
@@ -327,7 +346,8 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         return Err(AppError::InvalidFields(decision.field_errors));
     }
     let picked = assigned(&decision, rep.as_deref());
-    Ok(taken(id, decision, agreement, picked, false))
+    let fresh = taken(id, decision, agreement, picked, false);
+    Ok(fresh(form, post.submission.locale))
 }
 
 /// The first row of a statement's result, if any.
@@ -357,27 +377,36 @@ fn first_email(playbook: &Playbook, submission: &Submission) -> Option<String> {
     }
 }
 
-/// The 201 answer for a lead, fresh or `replayed`.
+/// The 201 answer for a lead, fresh or `replayed`, once told its form and
+/// the visitor's locale.
 fn taken(
     lead_id: String,
     decision: Decision,
     agreement: Agreement,
     assigned_rep: Option<AssignedRep>,
     replayed: bool,
-) -> Taken {
-    Taken {
-        body: Accepted {
-            lead_id,
-            decision: (&decision).into(),
-            agreement,
-            assigned_rep,
-        },
+) -> impl FnOnce(&'static playbooks::Form, Option<String>) -> Taken {
+    let body = Accepted {
+        lead_id,
+        decision: (&decision).into(),
+        agreement,
+        assigned_rep,
+    };
+    move |form, locale| Taken {
+        body,
         replayed,
+        form,
+        locale,
     }
 }
 
 /// The answer a lead stored under the same key got, if this is the same lead.
-fn replay(prior: store::Prior, raw: &[u8]) -> std::result::Result<Taken, AppError> {
+fn replay(
+    prior: store::Prior,
+    raw: &[u8],
+    form: &'static playbooks::Form,
+    locale: Option<String>,
+) -> std::result::Result<Taken, AppError> {
     if prior.submission.as_bytes() != raw {
         return Err(AppError::IdempotencyKeyReused);
     }
@@ -387,7 +416,9 @@ fn replay(prior: store::Prior, raw: &[u8]) -> std::result::Result<Taken, AppErro
         return Err(AppError::InvalidFields(decision.field_errors));
     }
     let rep = assigned(&decision, prior.assigned_rep.as_deref());
-    Ok(taken(prior.id, decision, prior.agreement, rep, true))
+    Ok(taken(prior.id, decision, prior.agreement, rep, true)(
+        form, locale,
+    ))
 }
 
 /// The rep `id` among the decision's candidates, as the visitor may see them.

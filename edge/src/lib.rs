@@ -24,6 +24,7 @@ mod ids;
 mod outbox;
 mod owner;
 mod playbooks;
+mod prerender;
 mod slack;
 mod store;
 mod sweeper;
@@ -98,11 +99,14 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .head("/v1/health", handle_health)
         .get_async("/v1/forms/:id", handle_get_form)
         .head_async("/v1/forms/:id", handle_get_form)
+        .get_async("/v1/forms/:id/html", prerender::handle_form_html)
+        .head_async("/v1/forms/:id/html", prerender::handle_form_html)
         .post_async("/v1/leads", handle_submit_lead)
         .get_async("/v1/leads", admin::handle_list_leads)
         .get_async("/v1/leads/:id", admin::handle_get_lead)
         .post_async("/v1/evaluate", handle_evaluate)
         .options("/v1/forms/:id", handle_preflight)
+        .options("/v1/forms/:id/html", handle_preflight)
         .options("/v1/leads", handle_preflight)
         .options("/v1/leads/:id", handle_preflight)
         .options("/v1/evaluate", handle_preflight)
@@ -125,7 +129,11 @@ fn allowed_methods(path: &str) -> Option<&'static str> {
                 p.strip_prefix(prefix)
                     .is_some_and(|id| !id.is_empty() && !id.contains('/'))
             };
-            if one("/v1/forms/") {
+            let html = p
+                .strip_prefix("/v1/forms/")
+                .and_then(|rest| rest.strip_suffix("/html"))
+                .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+            if one("/v1/forms/") || html {
                 Some("GET, HEAD, OPTIONS")
             } else if one("/v1/leads/") {
                 Some("GET, OPTIONS")

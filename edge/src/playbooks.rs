@@ -17,6 +17,9 @@ const SOURCES: &[(&str, &str)] = &[("icp.toml", include_str!("../../icp.toml"))]
 /// A compiled playbook with what `GET /v1/forms/{id}` answers, built once.
 pub struct Form {
     pub playbook: Playbook,
+    /// The public copy, compiled as browsers compile it: what the form's
+    /// pre-rendered HTML is rendered from (`prerender.rs`).
+    pub public: Playbook,
     /// The public copy as JSON: edge-only rules and private contacts removed.
     pub public_json: String,
     /// `"<version>"`, quoted as an `ETag` is.
@@ -35,16 +38,25 @@ fn load() -> Vec<Form> {
                 continue;
             }
         };
-        let public_json = match serde_json::to_string(&playbook.public()) {
+        let raw_public = playbook.public();
+        let public_json = match serde_json::to_string(&raw_public) {
             Ok(j) => j,
             Err(e) => {
                 console_error!("{name}: the public copy does not serialize: {e}");
                 continue;
             }
         };
+        let public = match baton::compile_published(raw_public) {
+            Ok(p) => p,
+            Err(problems) => {
+                console_error!("{name}: the public copy does not compile:\n{problems}");
+                continue;
+            }
+        };
         let etag = format!("\"{}\"", playbook.version());
         forms.push(Form {
             playbook,
+            public,
             public_json,
             etag,
         });

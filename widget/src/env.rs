@@ -13,6 +13,8 @@ use crate::i18n::Ui;
 
 pub struct Env {
     pub playbook: Playbook,
+    /// The locale the form is shown in, one the playbook has.
+    pub lang: String,
     pub form: AttrValue,
     /// Origin of the edge, without a trailing slash.
     pub api: String,
@@ -21,10 +23,11 @@ pub struct Env {
     pub fields: Vec<Rc<FieldSpec>>,
     /// At least one step; a form without steps is one step of every visible field.
     pub steps: Vec<Step>,
-    /// The element the loader created in the page: analytics events fire here.
-    pub host: web_sys::Element,
+    /// The element the loader created in the page: analytics events fire
+    /// here. None when the edge renders the form's first HTML (`ssr.rs`).
+    pub host: Option<web_sys::Element>,
     /// The element inside the shadow root that Yew renders into.
-    pub root: web_sys::Element,
+    pub root: Option<web_sys::Element>,
 }
 
 impl PartialEq for Env {
@@ -55,6 +58,25 @@ pub struct Step {
 }
 
 impl Env {
+    /// The form's fixed parts in the best locale for `locale` (the page's).
+    pub fn new(playbook: Playbook, form: &str, api: &str, locale: Option<&str>) -> Env {
+        let lang = playbook.resolve_locale(locale).to_owned();
+        let ui = crate::i18n::ui(&lang);
+        let (fields, steps) = layout(&playbook, &lang, ui);
+        Env {
+            text: playbook.text(&lang),
+            lang,
+            playbook,
+            form: AttrValue::from(form.to_owned()),
+            api: api.trim_end_matches('/').to_owned(),
+            ui,
+            fields,
+            steps,
+            host: None,
+            root: None,
+        }
+    }
+
     pub fn field(&self, id: &str) -> Option<&Rc<FieldSpec>> {
         self.fields.iter().find(|f| f.id == id)
     }

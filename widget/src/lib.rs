@@ -12,6 +12,10 @@
 //! the lead written with `Reflect` (`read.rs`, `body.rs`), not serde.
 //! It trusts nothing it computes: the edge re-validates and re-scores.
 
+// The edge links the components only to render them (`ssr`): the browser's
+// half (posting, storage, events) is there but never called.
+#![cfg_attr(not(feature = "browser"), allow(dead_code, unused_imports))]
+
 mod body;
 mod components;
 mod env;
@@ -19,9 +23,12 @@ mod i18n;
 mod js;
 mod post;
 mod read;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 mod state;
 mod store;
 mod submit;
+mod takeover;
 
 use std::rc::Rc;
 
@@ -36,13 +43,22 @@ use crate::env::Env;
 
 /// Renders form `form` into `root` (an element in `host`'s shadow root).
 ///
+/// `pre` is the form as the edge pre-rendered it, which the visitor may
+/// already be filling in: `root` is then a fresh hidden element beside it.
+/// The widget renders there with the answers read from `pre`, and once the
+/// render is done it removes `pre`, shows `root` and puts the focus and caret
+/// back (`takeover.rs`). So `pre` still being in the page tells the loader
+/// the widget did not take over.
+///
 /// `playbook` is the parsed body of `GET {api}/v1/forms/{form}`; `api` is the
 /// edge's origin; `locale` the page's (`data-locale`, `<html lang>` or the
 /// browser's). Fails, without rendering, when the playbook does not compile.
+#[cfg(feature = "browser")]
 #[wasm_bindgen]
 pub fn mount(
     host: Element,
     root: Element,
+    pre: Option<Element>,
     form: String,
     playbook: JsValue,
     api: String,
@@ -50,55 +66,65 @@ pub fn mount(
 ) -> Result<(), JsValue> {
     let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.message()))?;
     let playbook = baton::compile_published(raw).map_err(|p| JsValue::from(p.to_string()))?;
-    let lang = playbook.resolve_locale(locale.as_deref()).to_owned();
-    let ui = i18n::ui(&lang);
-    let (fields, steps) = env::layout(&playbook, &lang, ui);
+    let mut env = Env::new(playbook, &form, &api, locale.as_deref());
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let params = UrlSearchParams::new_with_str(&search)?;
 
     let mut submission = Submission {
-        locale: Some(lang.clone()),
+        locale: Some(env.lang.clone()),
         fields: Default::default(),
         context: env::page_context(&params),
     };
-    for f in fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
+    for f in env.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
         if let Some(v) = f.param.as_deref().and_then(|p| params.get(p)) {
             submission.fields.insert(f.id.to_string(), Value::Text(v));
         }
     }
     // A hidden value the visitor cannot see must not block the form: an
     // unacceptable one (too long, say) is left out instead.
-    for e in playbook.preview(&submission).field_errors {
-        if fields
+    for e in env.playbook.preview(&submission).field_errors {
+        if env
+            .fields
             .iter()
             .any(|f| f.id == e.field && f.kind == FieldKind::Hidden)
         {
             submission.fields.remove(&e.field);
         }
     }
+    let focus = pre.as_ref().and_then(takeover::focus);
+    if let Some(pre) = &pre {
+        for (id, v) in takeover::answers(pre, &env.fields) {
+            submission.fields.insert(id, v);
+        }
+    }
 
-    let env = Rc::new(Env {
-        text: playbook.text(&lang),
-        playbook,
-        form: form.into(),
-        api: api.trim_end_matches('/').to_owned(),
-        ui,
-        fields,
-        steps,
-        host,
-        root: root.clone(),
-    });
+    env.host = Some(host);
+    env.root = Some(root.clone());
     root.set_text_content(None);
     yew::Renderer::<App>::with_root_and_props(
-        root,
+        root.clone(),
         AppProps {
-            env,
+            env: Rc::new(env),
             initial: Rc::new(submission),
         },
     )
     .render();
+    if let Some(pre) = pre {
+        // Yew renders in a microtask queued before this one: the swap comes
+        // right after it, before the visitor's next keystroke is handled.
+        wasm_bindgen_futures::spawn_local(async move {
+            if root.child_element_count() == 0 {
+                return; // the render failed: the pre-rendered form stays
+            }
+            pre.remove();
+            root.remove_attribute("hidden").ok();
+            if let Some(f) = focus {
+                f.restore(&root);
+            }
+        });
+    }
     post::flush_outbox();
     Ok(())
 }
@@ -106,7 +132,7 @@ pub fn mount(
 /// A free-list allocator (coalescing, sorted by address) instead of std's
 /// dlmalloc: about 2 KB brotli less for every visitor. A form's heap is small
 /// and short-lived, so a list walk per allocation costs nothing a visitor sees.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "browser"))]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

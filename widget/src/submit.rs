@@ -128,8 +128,11 @@ fn announce_events(env: &Env, c: &Created) {
         init.set_bubbles(true);
         init.set_composed(true);
         init.set_detail(&detail);
-        if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = env.host.dispatch_event(&e);
+        if let (Ok(e), Some(host)) = (
+            CustomEvent::new_with_event_init_dict(name, &init),
+            &env.host,
+        ) {
+            let _ = host.dispatch_event(&e);
         }
     };
     fire("baton:submitted");

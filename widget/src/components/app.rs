@@ -32,7 +32,7 @@ pub fn App(props: &AppProps) -> Html {
         let root = env.root.clone();
         let focus = state.focus.clone();
         use_effect_with(state.focus_seq, move |_| {
-            if let Some(id) = focus {
+            if let (Some(id), Some(root)) = (focus, root) {
                 focus_field(&root, &id);
             }
         });
@@ -127,7 +127,8 @@ pub fn App(props: &AppProps) -> Html {
                     Some(Value::Text(t)) => t.clone(),
                     _ => String::new(),
                 };
-                html! { <input type="hidden" name={f.id.clone()} value={v} /> }
+                // `data-param`: the loader fills it from the page URL when no wasm runs.
+                html! { <input type="hidden" name={f.id.clone()} value={v} data-param={f.param.clone()} /> }
             });
             let refused = match phase {
                 Phase::Refused(m) => Some(m.clone()),

@@ -40,6 +40,7 @@ pub fn check_input(props: CheckInputProps) -> Html {
                 name={spec.id.clone()}
                 value="true"
                 checked={props.checked}
+                required={spec.required}
                 aria-required={spec.required.then_some("true")}
                 aria-invalid={if props.invalid { "true" } else { "false" }}
                 aria-describedby={props.describedby.clone()}

@@ -38,6 +38,7 @@ pub fn select_input(props: SelectInputProps) -> Html {
             class="baton-input"
             id={props.input_id.clone()}
             name={spec.id.clone()}
+            required={spec.required}
             aria-required={spec.required.then_some("true")}
             aria-invalid={if props.invalid { "true" } else { "false" }}
             aria-describedby={props.describedby.clone()}

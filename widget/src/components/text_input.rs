@@ -51,6 +51,7 @@ pub fn text_input(props: TextInputProps) -> Html {
             value={props.value.clone()}
             placeholder={spec.placeholder.clone()}
             maxlength={spec.max_length.map(|n| n.to_string())}
+            required={spec.required}
             aria-required={spec.required.then_some("true")}
             aria-invalid={if props.invalid { "true" } else { "false" }}
             aria-describedby={props.describedby.clone()}

@@ -1,0 +1,107 @@
+//! The form's first HTML (`GET /v1/forms/{id}/html`), rendered here by the
+//! widget's own components (Yew's server renderer, `baton_widget::ssr`), and
+//! the closing message of a lead posted without the widget.
+//!
+//! The loader puts the form into the page before any wasm is fetched, so
+//! the first field takes input at once, and the form still works where wasm
+//! cannot run (a CSP without `'wasm-unsafe-eval'`, no WebAssembly at all):
+//! the browser's own constraint checks validate it and the loader posts it
+//! with `Accept: text/html`, getting this edge's answer as HTML to show.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use baton::wire::Accepted;
+use worker::{Request, Response, Result, RouteContext};
+
+use crate::cors::Cors;
+use crate::error::AppError;
+use crate::playbooks::{self, Form};
+
+thread_local! {
+    /// Rendered forms by (form id, locale): a deploy serves one version of
+    /// each playbook, so a render lasts as long as the isolate.
+    static RENDERED: RefCell<HashMap<(String, String), Rc<str>>> = RefCell::new(HashMap::new());
+}
+
+/// `GET /v1/forms/{id}/html?locale=de-AT`: the form in the playbook's best
+/// locale for the one asked, cacheable, readable by any page.
+pub async fn handle_form_html(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    let cors = Cors::any();
+    let id = ctx.param("id").map_or("", String::as_str);
+    let Some(form) = playbooks::find(id) else {
+        return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
+    };
+    let asked = req.url().ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "locale")
+            .map(|(_, v)| v.into_owned())
+    });
+    let locale = form.public.resolve_locale(asked.as_deref()).to_owned();
+    let etag = format!("\"{}-{locale}\"", form.playbook.version());
+    let fresh = req
+        .headers()
+        .get("if-none-match")
+        .ok()
+        .flatten()
+        .is_some_and(|h| crate::handlers::etag_matches(&h, &etag));
+    let mut res = if fresh {
+        Response::builder().with_status(304).empty()
+    } else {
+        let html = rendered(form, &locale).await;
+        Response::builder()
+            .with_status(200)
+            .fixed(html.as_bytes().to_vec())
+    };
+    let headers = res.headers_mut();
+    if !fresh {
+        let _ = headers.set("content-type", "text/html; charset=utf-8");
+    }
+    let _ = headers.set("content-language", &locale);
+    let _ = headers.set("etag", &etag);
+    let _ = headers.set("cache-control", "public, max-age=60");
+    let _ = headers.set("x-content-type-options", "nosniff");
+    cors.apply(headers);
+    Ok(res)
+}
+
+async fn rendered(form: &'static Form, locale: &str) -> Rc<str> {
+    let key = (form.playbook.id().to_owned(), locale.to_owned());
+    if let Some(html) = RENDERED.with(|r| r.borrow().get(&key).cloned()) {
+        return html;
+    }
+    let r = baton_widget::ssr::form(form.public.clone(), form.playbook.id(), Some(locale)).await;
+    let html: Rc<str> = r.html.into();
+    RENDERED.with(|c| c.borrow_mut().insert(key, html.clone()));
+    html
+}
+
+/// Whether the caller asked for the answer in HTML (the loader's no-wasm
+/// path) rather than JSON.
+pub fn wants_html(req: &Request) -> bool {
+    req.headers().get("accept").ok().flatten().is_some_and(|a| {
+        a.split(',')
+            .next()
+            .is_some_and(|t| t.trim().starts_with("text/html"))
+    })
+}
+
+/// The 201 as the widget would show it: who will call and by when, or the thank-you.
+pub async fn outcome(form: &'static Form, locale: Option<&str>, a: &Accepted) -> String {
+    let d = &a.decision;
+    let answer = baton_widget::ssr::Answer {
+        lead_id: a.lead_id.clone(),
+        score: d.score,
+        grade: d.grade.clone(),
+        qualified: d.qualified,
+        knocked_out: d.knocked_out,
+        team_name: d.route.as_ref().and_then(|r| r.team_name.clone()),
+        rep: a
+            .assigned_rep
+            .as_ref()
+            .map(|r| (r.name.clone(), r.booking_url.clone())),
+        sla_minutes: d.sla_minutes,
+    };
+    baton_widget::ssr::outcome(form.public.clone(), form.playbook.id(), locale, answer).await
+}

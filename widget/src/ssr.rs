@@ -1,0 +1,74 @@
+//! The form's first HTML, rendered on the edge by the very components the
+//! browser runs (Yew's server renderer), so the form is there and takes
+//! keystrokes before any wasm is fetched, and works where wasm cannot run.
+//! Not hydratable: the widget renders afresh beside it and swaps
+//! (`takeover.rs`), so no hydration markers or code ship.
+
+use std::rc::Rc;
+
+use baton::wire::Submission;
+use baton::Playbook;
+use yew::LocalServerRenderer;
+
+use crate::components::app::{App, AppProps};
+use crate::components::outcome::{Outcome, OutcomeProps};
+use crate::env::Env;
+use crate::post::{Created, Rep};
+use crate::submit;
+
+/// A form as the edge serves it before the widget is live.
+pub struct Rendered {
+    /// The locale it is in: the playbook's best match for the one asked.
+    pub locale: String,
+    pub html: String,
+}
+
+/// Form `form` of `playbook` (its public copy, as browsers get it), in the
+/// best locale for `locale`, as the widget first renders it.
+pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>) -> Rendered {
+    let env = Rc::new(Env::new(playbook, form, "", locale));
+    let locale = env.lang.clone();
+    let initial = Rc::new(Submission {
+        locale: Some(locale.clone()),
+        ..Submission::default()
+    });
+    let html = LocalServerRenderer::<App>::with_props(AppProps { env, initial })
+        .hydratable(false)
+        .render()
+        .await;
+    Rendered { locale, html }
+}
+
+/// What the edge decided, as the visitor sees it.
+pub struct Answer {
+    pub lead_id: String,
+    pub score: i32,
+    pub grade: String,
+    pub qualified: bool,
+    pub knocked_out: bool,
+    pub team_name: Option<String>,
+    /// The rep's name and booking link.
+    pub rep: Option<(String, Option<String>)>,
+    pub sla_minutes: Option<u32>,
+}
+
+/// The closing message for a lead posted without the widget (the loader's
+/// no-wasm path): the same words and markup the widget shows.
+pub async fn outcome(playbook: Playbook, form: &str, locale: Option<&str>, a: Answer) -> String {
+    let env = Env::new(playbook, form, "", locale);
+    let created = Created {
+        lead_id: a.lead_id,
+        score: a.score,
+        grade: a.grade,
+        qualified: a.qualified,
+        knocked_out: a.knocked_out,
+        team_name: a.team_name,
+        rep: a.rep.map(|(name, booking_url)| Rep { name, booking_url }),
+        sla_minutes: a.sla_minutes,
+    };
+    let outcome = Rc::new(submit::outcome(&env, &created));
+    LocalServerRenderer::<Outcome>::with_props(OutcomeProps { outcome })
+        .hydratable(false)
+        .render()
+        .await
+}
