@@ -90,18 +90,18 @@ pub fn wants_html(req: &Request) -> bool {
 /// The 201 as the widget would show it: who will call and by when, or the thank-you.
 pub async fn outcome(form: &'static Form, locale: Option<&str>, a: &Accepted) -> String {
     let d = &a.decision;
-    let answer = baton_widget::ssr::Answer {
+    let answer = baton_widget::ssr::Created {
         lead_id: a.lead_id.clone(),
         score: d.score,
         grade: d.grade.clone(),
         qualified: d.qualified,
         knocked_out: d.knocked_out,
         team_name: d.route.as_ref().and_then(|r| r.team_name.clone()),
-        rep: a
-            .assigned_rep
-            .as_ref()
-            .map(|r| (r.name.clone(), r.booking_url.clone())),
+        rep: a.assigned_rep.as_ref().map(|r| baton_widget::ssr::Rep {
+            name: r.name.clone(),
+            booking_url: r.booking_url.clone(),
+        }),
         sla_minutes: d.sla_minutes,
     };
-    baton_widget::ssr::outcome(form.public.clone(), form.playbook.id(), locale, answer).await
+    baton_widget::ssr::outcome(form.public.clone(), form.playbook.id(), locale, &answer).await
 }

@@ -13,7 +13,9 @@ use yew::LocalServerRenderer;
 use crate::components::app::{App, AppProps};
 use crate::components::outcome::{Outcome, OutcomeProps};
 use crate::env::Env;
-use crate::post::{Created, Rep};
+/// What the edge decided, as the visitor sees it (the widget reads the same
+/// from the 201's JSON).
+pub use crate::post::{Created, Rep};
 use crate::submit;
 
 /// A form as the edge serves it before the widget is live.
@@ -39,34 +41,11 @@ pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>) -> Rende
     Rendered { locale, html }
 }
 
-/// What the edge decided, as the visitor sees it.
-pub struct Answer {
-    pub lead_id: String,
-    pub score: i32,
-    pub grade: String,
-    pub qualified: bool,
-    pub knocked_out: bool,
-    pub team_name: Option<String>,
-    /// The rep's name and booking link.
-    pub rep: Option<(String, Option<String>)>,
-    pub sla_minutes: Option<u32>,
-}
-
 /// The closing message for a lead posted without the widget (the loader's
 /// no-wasm path): the same words and markup the widget shows.
-pub async fn outcome(playbook: Playbook, form: &str, locale: Option<&str>, a: Answer) -> String {
+pub async fn outcome(playbook: Playbook, form: &str, locale: Option<&str>, c: &Created) -> String {
     let env = Env::new(playbook, form, "", locale);
-    let created = Created {
-        lead_id: a.lead_id,
-        score: a.score,
-        grade: a.grade,
-        qualified: a.qualified,
-        knocked_out: a.knocked_out,
-        team_name: a.team_name,
-        rep: a.rep.map(|(name, booking_url)| Rep { name, booking_url }),
-        sla_minutes: a.sla_minutes,
-    };
-    let outcome = Rc::new(submit::outcome(&env, &created));
+    let outcome = Rc::new(submit::outcome(&env, c));
     LocalServerRenderer::<Outcome>::with_props(OutcomeProps { outcome })
         .hydratable(false)
         .render()
