@@ -31,6 +31,7 @@ mod preview;
 mod problem;
 mod public;
 pub mod raw;
+mod relevance;
 mod route;
 #[cfg(feature = "delivery")]
 pub mod sign;
