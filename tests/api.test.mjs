@@ -501,3 +501,24 @@ describe("routing", () => {
     }
   });
 });
+
+describe("the form without the widget", () => {
+  it("serves the form's HTML per locale, and answers posts in HTML, one render after another", async () => {
+    const en = await fetch(`${w.url}/v1/forms/demo/html?locale=en-GB`);
+    assert.equal(en.status, 200);
+    assert.equal(en.headers.get("content-language"), "en");
+    assert.match(await en.text(), /<label[^>]*for="b-email"[^>]*>Work email/);
+    const de = await fetch(`${w.url}/v1/forms/demo/html?locale=de-AT`);
+    assert.equal(de.headers.get("content-language"), "de");
+    assert.match(await de.text(), /Geschäftliche E-Mail/);
+    assert.equal((await fetch(`${w.url}/v1/forms/nope/html`)).status, 404);
+    // Each answer is a fresh server render: none may hang on an earlier one.
+    for (const [sub, words] of [[emeaVp(), /EMEA Enterprise/], [bakery(), /baton-outcome/], [emeaVp(), /EMEA Enterprise/]]) {
+      const res = await post(`${w.url}/v1/leads`, leadPost(sub), { accept: "text/html" });
+      assert.equal(res.status, 201, res.text);
+      assert.match(res.headers.get("content-type"), /text\/html/);
+      assert.match(res.text, words);
+      assert.ok(res.headers.get("baton-lead-id"));
+    }
+  });
+});
