@@ -346,8 +346,12 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         return Err(AppError::InvalidFields(decision.field_errors));
     }
     let picked = assigned(&decision, rep.as_deref());
-    let fresh = taken(id, decision, agreement, picked, false);
-    Ok(fresh(form, post.submission.locale))
+    Ok(Taken {
+        body: accepted(id, &decision, agreement, picked),
+        replayed: false,
+        form,
+        locale: post.submission.locale,
+    })
 }
 
 /// The first row of a statement's result, if any.
@@ -377,26 +381,18 @@ fn first_email(playbook: &Playbook, submission: &Submission) -> Option<String> {
     }
 }
 
-/// The 201 answer for a lead, fresh or `replayed`, once told its form and
-/// the visitor's locale.
-fn taken(
+/// The 201 body for a lead, fresh or replayed.
+fn accepted(
     lead_id: String,
-    decision: Decision,
+    decision: &Decision,
     agreement: Agreement,
     assigned_rep: Option<AssignedRep>,
-    replayed: bool,
-) -> impl FnOnce(&'static playbooks::Form, Option<String>) -> Taken {
-    let body = Accepted {
+) -> Accepted {
+    Accepted {
         lead_id,
-        decision: (&decision).into(),
+        decision: decision.into(),
         agreement,
         assigned_rep,
-    };
-    move |form, locale| Taken {
-        body,
-        replayed,
-        form,
-        locale,
     }
 }
 
@@ -416,9 +412,12 @@ fn replay(
         return Err(AppError::InvalidFields(decision.field_errors));
     }
     let rep = assigned(&decision, prior.assigned_rep.as_deref());
-    Ok(taken(prior.id, decision, prior.agreement, rep, true)(
-        form, locale,
-    ))
+    Ok(Taken {
+        body: accepted(prior.id, &decision, prior.agreement, rep),
+        replayed: true,
+        form,
+        locale,
+    })
 }
 
 /// The rep `id` among the decision's candidates, as the visitor may see them.

@@ -103,5 +103,5 @@ pub async fn outcome(form: &'static Form, locale: Option<&str>, a: &Accepted) ->
         }),
         sla_minutes: d.sla_minutes,
     };
-    baton_widget::ssr::outcome(form.public.clone(), form.playbook.id(), locale, &answer).await
+    baton_widget::ssr::outcome(&form.public, locale, &answer).await
 }

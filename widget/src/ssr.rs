@@ -43,9 +43,10 @@ pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>) -> Rende
 
 /// The closing message for a lead posted without the widget (the loader's
 /// no-wasm path): the same words and markup the widget shows.
-pub async fn outcome(playbook: Playbook, form: &str, locale: Option<&str>, c: &Created) -> String {
-    let env = Env::new(playbook, form, "", locale);
-    let outcome = Rc::new(submit::outcome(&env, c));
+pub async fn outcome(playbook: &Playbook, locale: Option<&str>, c: &Created) -> String {
+    let lang = playbook.resolve_locale(locale);
+    let text = playbook.text(lang);
+    let outcome = Rc::new(submit::outcome(&text, crate::i18n::ui(lang), c));
     LocalServerRenderer::<Outcome>::with_props(OutcomeProps { outcome })
         .hydratable(false)
         .render()

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use baton::raw::RawText;
 use baton::wire::{LeadPost, Submission, WIRE_VERSION};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -11,7 +12,7 @@ use yew::{AttrValue, UseReducerDispatcher};
 
 use crate::body;
 use crate::env::{time_on_page_ms, Env};
-use crate::i18n::{duration, fill};
+use crate::i18n::{duration, fill, Ui};
 use crate::post::{self, Created, Reply};
 use crate::state::{Action, Outcome, OutcomeKind, State};
 use crate::store::{self, Pending};
@@ -54,7 +55,7 @@ pub async fn submit(
     match reply {
         Reply::Created(c) => {
             announce_events(&env, &c);
-            dispatch.dispatch(Action::Sent(Rc::new(outcome(&env, &c))));
+            dispatch.dispatch(Action::Sent(Rc::new(outcome(&env.text, env.ui, &c))));
         }
         Reply::Invalid(errors) => dispatch.dispatch(Action::ServerErrors(
             errors
@@ -76,8 +77,7 @@ pub async fn submit(
 }
 
 /// The closing message for the edge's verdict (the edge's, not the browser's).
-pub fn outcome(env: &Env, c: &Created) -> Outcome {
-    let text = &env.text;
+pub fn outcome(text: &RawText, ui: &Ui, c: &Created) -> Outcome {
     let plain = |kind, t: &Option<String>| Outcome {
         kind,
         message: t.clone().unwrap_or_default().into(),
@@ -91,9 +91,9 @@ pub fn outcome(env: &Env, c: &Created) -> Outcome {
     };
     let team = c.team_name.as_deref().unwrap_or_default();
     let rep = c.rep.as_ref();
-    let rep_name = rep.map_or(env.ui.someone, |r| r.name.as_str());
+    let rep_name = rep.map_or(ui.someone, |r| r.name.as_str());
     let template = text.qualified.as_deref().unwrap_or_default();
-    let message = fill(template, rep_name, team, &duration(env.ui, sla));
+    let message = fill(template, rep_name, team, &duration(ui, sla));
     let booking = rep.and_then(|r| {
         let url = r.booking_url.clone()?;
         let label = fill(

@@ -108,7 +108,7 @@ impl Focus {
 }
 
 /// The controls named `name` (ids are letters, digits, `-`, `_` and `.`: safe in a quoted selector).
-fn controls(root: &Element, name: &str) -> Vec<Element> {
+pub fn controls(root: &Element, name: &str) -> Vec<Element> {
     let mut sel = String::from("[name=\"");
     sel.push_str(name);
     sel.push_str("\"]");

@@ -172,13 +172,9 @@ pub fn App(props: &AppProps) -> Html {
 /// Focuses the control named `id` (the first box of a group).
 fn focus_field(root: &web_sys::Element, id: &str) {
     use wasm_bindgen::JsCast;
-    let mut sel = String::from("[name=\"");
-    sel.push_str(id);
-    sel.push_str("\"]");
-    if let Some(el) = root
-        .query_selector(&sel)
-        .ok()
-        .flatten()
+    if let Some(el) = crate::takeover::controls(root, id)
+        .into_iter()
+        .next()
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
         let _ = el.focus();
