@@ -109,9 +109,18 @@ export async function startWorker({ vars = {}, scheduled = false } = {}) {
     log: () => output,
     /** Rows of a query against the Worker's local D1. */
     async sql(query) {
-      const out = await wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", query]);
-      const parsed = JSON.parse(out);
-      return parsed[0].results;
+      // This is a second process on the Worker's SQLite file. While the
+      // Worker writes (the queue consumer logs attempts at its own pace) the
+      // file can be locked for a moment, so a busy read is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", query]);
+          return JSON.parse(out)[0].results;
+        } catch (e) {
+          if (attempt >= 8 || !/SQLITE_BUSY|database is locked/.test(String(e.message))) throw e;
+          await new Promise((ok) => setTimeout(ok, 100 * attempt));
+        }
+      }
     },
     /** Fires the cron trigger once (the outbox's sweeper), as Cloudflare would. */
     async scheduled() {
