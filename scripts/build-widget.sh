@@ -10,7 +10,9 @@
 #   dist/widget/widget.js        wasm-bindgen glue (--target web), imported by embed.js
 #   dist/widget/widget_bg.wasm   the Yew form + rules engine, wasm-opt -Oz
 #   dist/widget/widget.css       styles, loaded into the form's shadow root
+#   dist/widget/live.js          loads the wasm and mounts it over the pre-rendered form
 #   dist/widget/fallback.js      posts the pre-rendered form where the wasm cannot run
+#   dist/widget/popup.js         the form in a dialog (data-baton-open, Baton.open)
 #
 # The loader fetches everything from the origin it was loaded from, not the
 # page's, so every file under dist/widget/ and embed.js must be served with
@@ -33,7 +35,7 @@ bash scripts/ship-wasm.sh Cargo.toml baton-widget "$out/widget" widget
 cp www/index.html www/embed-test.html www/_headers www/openapi.json "$out/"
 bash scripts/minify.sh www/embed.js "$out/embed.js"
 bash scripts/minify.sh www/widget.css "$out/widget/widget.css"
-bash scripts/minify.sh www/fallback.js "$out/widget/fallback.js"
+for f in live fallback popup; do bash scripts/minify.sh "www/$f.js" "$out/widget/$f.js"; done
 
 echo "wrote $out/:"
 (cd "$out" && find . -type f | sort | while read -r f; do

@@ -31,11 +31,17 @@ FIRST_INPUT=8192
 # (it shows the edge's pre-rendered form, guards submits until the widget is
 # live, loads the wasm when the form is near the viewport or the browser is
 # idle), and the widget about 2.5 KB for taking over that form (reading what
-# was typed, ticked and where the caret is, the swap). The shrinking the
-# issue asks for (a pre-compiled playbook, fewer generic instantiations) is
-# where the bytes come back.
-CEILING=108100
-files=(dist/embed.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
+# was typed, ticked and where the caret is, the swap). Raised again to
+# 109,700 for issue #12's item 5: live.js (515 B, the wasm's start, moved out
+# of the loader so popups, prefill and dataLayer fit its 1.5 KB), and 1 KB of
+# wasm for the Hebrew UI words, right-to-left layout, the step and error
+# events and the preview switch. The shrinking the issue asks for (a
+# pre-compiled playbook, fewer generic instantiations, the UI words from the
+# playbook instead of tables in the wasm) is where the bytes come back.
+CEILING=109700
+# live.js loads the wasm on every page; fallback.js (no wasm) and popup.js
+# (popups) come only where they are used.
+files=(dist/embed.js dist/widget/live.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)
 
 for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "missing $f: run scripts/build-widget.sh first" >&2; exit 2; }

@@ -512,6 +512,15 @@ describe("the form without the widget", () => {
     assert.equal(de.headers.get("content-language"), "de");
     assert.match(await de.text(), /Geschäftliche E-Mail/);
     assert.equal((await fetch(`${w.url}/v1/forms/nope/html`)).status, 404);
+    // Visitors never see their score; the marketer's preview shows it.
+    const enHtml = await (await fetch(`${w.url}/v1/forms/demo/html?locale=en`)).text();
+    assert.doesNotMatch(enHtml, /data-testid="verdict"/);
+    const preview = await fetch(`${w.url}/v1/forms/demo/html?locale=en&preview=1`);
+    assert.match(await preview.text(), /data-testid="verdict"/);
+    assert.notEqual(preview.headers.get("etag"), en.headers.get("etag"), "the preview is cached apart");
+    const he = await fetch(`${w.url}/v1/forms/demo/html?locale=he-IL`);
+    assert.equal(he.headers.get("content-language"), "he");
+    assert.match(await he.text(), /^<div lang="he" dir="rtl" class="baton-in">/);
     // Each answer is a fresh server render: none may hang on an earlier one.
     for (const [sub, words] of [[emeaVp(), /EMEA Enterprise/], [bakery(), /baton-outcome/], [emeaVp(), /EMEA Enterprise/]]) {
       const res = await post(`${w.url}/v1/leads`, leadPost(sub), { accept: "text/html" });

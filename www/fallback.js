@@ -4,7 +4,10 @@
  * everything and answers in HTML, the widget's own closing message (or 4xx
  * JSON naming what to fix). One Idempotency-Key per form, kept across
  * retries, so a resend after a lost answer stores the lead once. */
+import { seen } from "./live.js";
+
 export function post(f, api, form, locale) {
+  seen();
   var q = new URLSearchParams(location.search), fields = {}, utm = {}, pages = [];
   [].forEach.call(f.elements, function (e) {
     if (!e.name || e.disabled) return;
@@ -25,8 +28,13 @@ export function post(f, api, form, locale) {
   var key = f.__batonKey || (f.__batonKey = self.crypto && crypto.randomUUID
     ? crypto.randomUUID()
     : Math.random().toString(16).slice(2) + Date.now().toString(16));
-  var box = f.parentNode, alert = f.querySelector(".baton-alert"), button = f.querySelector("[type=submit]");
-  var say = function (m) {
+  var box = f.parentNode, host = box.getRootNode().host, alert = f.querySelector(".baton-alert"), button = f.querySelector("[type=submit]");
+  var fire = function (n, x) {
+    x.form = form;
+    host.dispatchEvent(new CustomEvent("baton:" + n, { bubbles: true, composed: true, detail: x }));
+  };
+  var say = function (m, reason, fields) {
+    fire("error", { reason: reason, fields: fields || [] });
     if (!alert) {
       alert = document.createElement("p");
       alert.className = "baton-alert";
@@ -52,26 +60,24 @@ export function post(f, api, form, locale) {
   }).then(function (r) {
     return r.text().then(function (t) {
       if (r.status === 201) {
-        var host = box.getRootNode().host;
         host.__sent = 1;
         var tt = window.__batonTT;
         box.innerHTML = tt ? tt.createHTML(t) : t;
         var o = box.firstElementChild;
         if (o && o.focus) o.focus();
-        var detail = { form: form, lead_id: r.headers.get("baton-lead-id") };
-        host.dispatchEvent(new CustomEvent("baton:submitted", { bubbles: true, composed: true, detail: detail }));
+        fire("submitted", { lead_id: r.headers.get("baton-lead-id") });
         return;
       }
       var b = {};
       try { b = JSON.parse(t); } catch (e) { /* not JSON */ }
-      var err = b.error || {};
-      say((err.fields || []).map(function (x) {
+      var err = b.error || {}, fields = err.fields || [];
+      say(fields.map(function (x) {
         var l = f.querySelector('[for="b-' + x.field + '"]');
         return (l ? l.textContent.replace(/\s*\*$/, "") + ": " : "") + x.message;
-      }).join(" ") || err.message || "HTTP " + r.status);
+      }).join(" ") || err.message || "HTTP " + r.status, fields.length ? "invalid" : "refused", fields.map(function (x) { return x.field; }));
     });
   }).catch(function () {
-    say(/^de\b/i.test(locale) ? "Keine Verbindung. Bitte erneut senden." : "No connection. Please send again.");
+    say(/^de\b/i.test(locale) ? "Keine Verbindung. Bitte erneut senden." : "No connection. Please send again.", "offline");
   }).then(function () {
     if (button) button.disabled = false;
   });

@@ -151,7 +151,12 @@ pub fn document() -> Result<Value> {
         "description": "The page's locale (`de-AT`, say); the form comes in the playbook's best match for it (`Content-Language`), its default locale for anything else.",
         "schema": { "type": "string" }
     });
-    let mut html_params = vec![locale];
+    let preview = json!({
+        "name": "preview", "in": "query", "required": false,
+        "description": "`1` adds the live score and reasons panel: a marketer's preview (`data-preview` on the script tag); any other value, none. Visitors never see their score.",
+        "schema": { "type": "string" }
+    });
+    let mut html_params = vec![locale, preview];
     html_params.extend(if_none_match.as_array().cloned().unwrap_or_default());
     let form_html = json!({
         "operationId": "getFormHtml",

@@ -20,26 +20,38 @@ use crate::error::AppError;
 use crate::playbooks::{self, Form};
 
 thread_local! {
-    /// Rendered forms by (form id, locale): a deploy serves one version of
-    /// each playbook, so a render lasts as long as the isolate.
-    static RENDERED: RefCell<HashMap<(String, String), Rc<str>>> = RefCell::new(HashMap::new());
+    /// Rendered forms by (form id, locale, preview): a deploy serves one
+    /// version of each playbook, so a render lasts as long as the isolate.
+    static RENDERED: RefCell<HashMap<(String, String, bool), Rc<str>>> = RefCell::new(HashMap::new());
 }
 
 /// `GET /v1/forms/{id}/html?locale=de-AT`: the form in the playbook's best
-/// locale for the one asked, cacheable, readable by any page.
+/// locale for the one asked, cacheable, readable by any page. `preview=1`
+/// adds the marketer's score panel.
 pub async fn handle_form_html(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let cors = Cors::any();
     let id = ctx.param("id").map_or("", String::as_str);
     let Some(form) = playbooks::find(id) else {
         return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
-    let asked = req.url().ok().and_then(|u| {
-        u.query_pairs()
-            .find(|(k, _)| k == "locale")
-            .map(|(_, v)| v.into_owned())
-    });
-    let locale = form.public.resolve_locale(asked.as_deref()).to_owned();
-    let etag = format!("\"{}-{locale}\"", form.playbook.version());
+    let url = req.url().ok();
+    let query = |key: &str| {
+        url.as_ref().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    let locale = form
+        .public
+        .resolve_locale(query("locale").as_deref())
+        .to_owned();
+    let preview = query("preview").is_some_and(|v| v == "1");
+    let etag = format!(
+        "\"{}-{locale}{}\"",
+        form.playbook.version(),
+        if preview { "-preview" } else { "" }
+    );
     let fresh = req
         .headers()
         .get("if-none-match")
@@ -49,7 +61,7 @@ pub async fn handle_form_html(req: Request, ctx: RouteContext<()>) -> Result<Res
     let mut res = if fresh {
         Response::builder().with_status(304).empty()
     } else {
-        let html = rendered(form, &locale).await;
+        let html = rendered(form, &locale, preview).await;
         Response::builder()
             .with_status(200)
             .fixed(html.as_bytes().to_vec())
@@ -66,12 +78,18 @@ pub async fn handle_form_html(req: Request, ctx: RouteContext<()>) -> Result<Res
     Ok(res)
 }
 
-async fn rendered(form: &'static Form, locale: &str) -> Rc<str> {
-    let key = (form.playbook.id().to_owned(), locale.to_owned());
+async fn rendered(form: &'static Form, locale: &str, preview: bool) -> Rc<str> {
+    let key = (form.playbook.id().to_owned(), locale.to_owned(), preview);
     if let Some(html) = RENDERED.with(|r| r.borrow().get(&key).cloned()) {
         return html;
     }
-    let r = baton_widget::ssr::form(form.public.clone(), form.playbook.id(), Some(locale)).await;
+    let r = baton_widget::ssr::form(
+        form.public.clone(),
+        form.playbook.id(),
+        Some(locale),
+        preview,
+    )
+    .await;
     let html: Rc<str> = r.html.into();
     RENDERED.with(|c| c.borrow_mut().insert(key, html.clone()));
     html

@@ -56,17 +56,18 @@ export async function until(what, fn, timeout = 15_000) {
 /**
  * What axe-core (an independent accessibility checker) finds wrong with the
  * forms on `page` against WCAG 2.2 A/AA and its best practices, one line per
- * rule and element; [] when nothing. It looks into the forms' shadow roots.
+ * rule and element; [] when nothing. It looks into the forms' shadow roots;
+ * `include` is axe's context (a popup: [["baton-popup", "dialog"]]).
  */
-export async function accessibilityViolations(page) {
+export async function accessibilityViolations(page, include = [["baton-form"]]) {
   await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
+  const violations = await page.evaluate(async (include) => {
     const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
     // The hosts: axe goes on into their (open) shadow roots.
-    const result = await window.axe.run({ include: [["baton-form"]] }, { runOnly: tags });
+    const result = await window.axe.run({ include }, { runOnly: tags });
     return result.violations.flatMap((v) =>
       v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(" ")}`));
-  });
+  }, include);
   return violations;
 }
 

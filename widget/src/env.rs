@@ -20,6 +20,8 @@ pub struct Env {
     pub api: String,
     pub text: RawText,
     pub ui: &'static Ui,
+    /// `Some("rtl")` when the locale is written right to left.
+    pub dir: Option<&'static str>,
     pub fields: Vec<Rc<FieldSpec>>,
     /// At least one step; a form without steps is one step of every visible field.
     pub steps: Vec<Step>,
@@ -28,6 +30,10 @@ pub struct Env {
     pub host: Option<web_sys::Element>,
     /// The element inside the shadow root that Yew renders into.
     pub root: Option<web_sys::Element>,
+    /// Shows the live score and reasons under the form: a marketer's preview
+    /// (`data-preview`). Visitors never see their score; without it the
+    /// verdict works silently (which questions to ask, what follows submit).
+    pub preview: bool,
 }
 
 impl PartialEq for Env {
@@ -63,6 +69,7 @@ impl Env {
         let lang = playbook.resolve_locale(locale).to_owned();
         let ui = crate::i18n::ui(&lang);
         let (fields, steps) = layout(&playbook, &lang, ui);
+        let dir = crate::i18n::dir(&lang);
         Env {
             text: playbook.text(&lang),
             lang,
@@ -70,10 +77,12 @@ impl Env {
             form: AttrValue::from(form.to_owned()),
             api: api.trim_end_matches('/').to_owned(),
             ui,
+            dir,
             fields,
             steps,
             host: None,
             root: None,
+            preview: false,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The widget's own words (the playbook supplies the form's): English and
-//! German, everything else falls back to English like the engine's messages.
+//! The widget's own words (the playbook supplies the form's): English,
+//! German and Hebrew, everything else falls back to English like the
+//! engine's messages; and which way each locale is written.
 
 /// Strings the widget itself shows.
 pub struct Ui {
@@ -54,9 +55,41 @@ static DE: Ui = Ui {
     hours: "Stunden",
 };
 
+static HE: Ui = Ui {
+    fit: "התאמה",
+    points: "נקודות",
+    preliminary: "ראשוני: יאושר עם שליחת הטופס.",
+    sending: "שולח…",
+    queued: "לא הצלחנו להגיע לשרת שלנו כרגע. הבקשה שלך נשמרה בדפדפן הזה ותישלח אוטומטית.",
+    refused: "מצטערים, לא ניתן היה לשלוח את הטופס:",
+    someone: "מישהו",
+    step: "שלב",
+    of: "מתוך",
+    choose: "נא לבחור",
+    minute: "דקה",
+    minutes: "דקות",
+    hour: "שעה",
+    hours: "שעות",
+};
+
+/// Languages written right to left, by primary subtag.
+const RTL: [&str; 12] = [
+    "ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi",
+];
+
+/// `Some("rtl")` for a locale written right to left: the form's `dir`.
+pub fn dir(lang: &str) -> Option<&'static str> {
+    let primary = lang.split(['-', '_']).next().unwrap_or(lang);
+    RTL.iter()
+        .any(|r| r.eq_ignore_ascii_case(primary))
+        .then_some("rtl")
+}
+
 pub fn ui(lang: &str) -> &'static Ui {
     if lang == "de" {
         &DE
+    } else if lang == "he" {
+        &HE
     } else {
         &EN
     }
@@ -97,6 +130,17 @@ mod tests {
         assert_eq!(duration(ui("de"), 15), "15 Minuten");
         assert_eq!(duration(ui("de"), 60), "1 Stunde");
         assert_eq!(duration(ui("de"), 1440), "24 Stunden");
+        assert_eq!(duration(ui("he"), 60), "1 שעה");
+    }
+
+    #[test]
+    fn right_to_left_by_language_whatever_the_region() {
+        assert_eq!(dir("he"), Some("rtl"));
+        assert_eq!(dir("ar-EG"), Some("rtl"));
+        assert_eq!(dir("FA_ir"), Some("rtl"));
+        assert_eq!(dir("en"), None);
+        assert_eq!(dir("de-AT"), None);
+        assert_eq!(dir(""), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 mod body;
 mod components;
 mod env;
+mod events;
 mod i18n;
 mod js;
 mod post;
@@ -52,9 +53,14 @@ use crate::env::Env;
 ///
 /// `playbook` is the parsed body of `GET {api}/v1/forms/{form}`; `api` is the
 /// edge's origin; `locale` the page's (`data-locale`, `<html lang>` or the
-/// browser's). Fails, without rendering, when the playbook does not compile.
+/// browser's); `preview` shows the live score and reasons (a marketer's
+/// preview, never a visitor's view). Fails, without rendering, when the
+/// playbook does not compile.
 #[cfg(feature = "browser")]
 #[wasm_bindgen]
+// Plain arguments at the JS boundary: an options object would cost a
+// `Reflect` read per option in every visitor's wasm.
+#[allow(clippy::too_many_arguments)]
 pub fn mount(
     host: Element,
     root: Element,
@@ -63,6 +69,7 @@ pub fn mount(
     playbook: JsValue,
     api: String,
     locale: Option<String>,
+    preview: bool,
 ) -> Result<(), JsValue> {
     let raw = read::playbook(playbook).map_err(|e| JsValue::from(e.message()))?;
     let playbook = baton::compile_published(raw).map_err(|p| JsValue::from(p.to_string()))?;
@@ -100,6 +107,8 @@ pub fn mount(
         }
     }
 
+    env.preview = preview;
+    let live = host.clone();
     env.host = Some(host);
     env.root = Some(root.clone());
     root.set_text_content(None);
@@ -111,20 +120,22 @@ pub fn mount(
         },
     )
     .render();
-    if let Some(pre) = pre {
-        // Yew renders in a microtask queued before this one: the swap comes
-        // right after it, before the visitor's next keystroke is handled.
-        wasm_bindgen_futures::spawn_local(async move {
-            if root.child_element_count() == 0 {
-                return; // the render failed: the pre-rendered form stays
-            }
+    // Yew renders in a microtask queued before this one: the swap comes
+    // right after it, before the visitor's next keystroke is handled.
+    wasm_bindgen_futures::spawn_local(async move {
+        if root.child_element_count() == 0 {
+            return; // the render failed: the pre-rendered form stays
+        }
+        if let Some(pre) = pre {
             pre.remove();
             root.remove_attribute("hidden").ok();
             if let Some(f) = focus {
                 f.restore(&root);
             }
-        });
-    }
+        }
+        // `baton-form[data-live]`: the instant verdict runs (for page CSS and tests).
+        live.set_attribute("data-live", "").ok();
+    });
     post::flush_outbox();
     Ok(())
 }

@@ -26,9 +26,12 @@ pub struct Rendered {
 }
 
 /// Form `form` of `playbook` (its public copy, as browsers get it), in the
-/// best locale for `locale`, as the widget first renders it.
-pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>) -> Rendered {
-    let env = Rc::new(Env::new(playbook, form, "", locale));
+/// best locale for `locale`, as the widget first renders it; `preview` with
+/// the marketer's score panel.
+pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>, preview: bool) -> Rendered {
+    let mut env = Env::new(playbook, form, "", locale);
+    env.preview = preview;
+    let env = Rc::new(env);
     let locale = env.lang.clone();
     let initial = Rc::new(Submission {
         locale: Some(locale.clone()),

@@ -5,13 +5,12 @@ use std::rc::Rc;
 
 use baton::raw::RawText;
 use baton::wire::{LeadPost, Submission, WIRE_VERSION};
-use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
-use web_sys::{CustomEvent, CustomEventInit};
 use yew::{AttrValue, UseReducerDispatcher};
 
 use crate::body;
 use crate::env::{time_on_page_ms, Env};
+use crate::events;
 use crate::i18n::{duration, fill, Ui};
 use crate::post::{self, Created, Reply};
 use crate::state::{Action, Outcome, OutcomeKind, State};
@@ -49,6 +48,7 @@ pub async fn submit(
     if let Reply::Retry = reply {
         // Never lose a lead: it survives reloads in localStorage until sent.
         store::enqueue(&pending);
+        events::error(&env, "queued", &[]);
         dispatch.dispatch(Action::Queued);
         reply = post::retry(pending).await;
     }
@@ -57,13 +57,18 @@ pub async fn submit(
             announce_events(&env, &c);
             dispatch.dispatch(Action::Sent(Rc::new(outcome(&env.text, env.ui, &c))));
         }
-        Reply::Invalid(errors) => dispatch.dispatch(Action::ServerErrors(
-            errors
-                .into_iter()
-                .map(|e| (AttrValue::from(e.field), AttrValue::from(e.message)))
-                .collect(),
-        )),
+        Reply::Invalid(errors) => {
+            let ids: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            events::error(&env, "invalid", &ids);
+            dispatch.dispatch(Action::ServerErrors(
+                errors
+                    .into_iter()
+                    .map(|e| (AttrValue::from(e.field), AttrValue::from(e.message)))
+                    .collect(),
+            ))
+        }
         Reply::Refused(message) => {
+            events::error(&env, "refused", &[]);
             let mut m = env.ui.refused.to_owned();
             if !message.is_empty() {
                 m.push(' ');
@@ -111,32 +116,17 @@ pub fn outcome(text: &RawText, ui: &Ui, c: &Created) -> Outcome {
     }
 }
 
-/// `baton:submitted` (and `baton:qualified`) on the host element, for the
-/// page's analytics: `{form, lead_id, grade, score, qualified}`.
+/// `baton:submitted` (and `baton:qualified`) for the page's analytics:
+/// `{form, lead_id, grade, score, qualified}`, the edge's verdict.
 fn announce_events(env: &Env, c: &Created) {
-    let detail = Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&detail, &k.into(), &v);
-    };
-    set("form", env.form.as_str().into());
-    set("lead_id", c.lead_id.as_str().into());
-    set("grade", c.grade.as_str().into());
-    set("score", c.score.into());
-    set("qualified", c.qualified.into());
-    let fire = |name: &str| {
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(&detail);
-        if let (Ok(e), Some(host)) = (
-            CustomEvent::new_with_event_init_dict(name, &init),
-            &env.host,
-        ) {
-            let _ = host.dispatch_event(&e);
-        }
-    };
-    fire("baton:submitted");
+    let detail = [
+        ("lead_id", JsValue::from(c.lead_id.as_str())),
+        ("grade", c.grade.as_str().into()),
+        ("score", c.score.into()),
+        ("qualified", c.qualified.into()),
+    ];
+    events::fire(env, "submitted", &detail);
     if c.qualified {
-        fire("baton:qualified");
+        events::fire(env, "qualified", &detail);
     }
 }

@@ -51,8 +51,11 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |id: AttrValue| d.dispatch(Action::Blur(id)))
     };
     let on_back = {
-        let d = state.dispatcher();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::Back))
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            step_event(&state.env, state.step - 1);
+            state.dispatch(Action::Back)
+        })
     };
     let on_submit = {
         let state = state.clone();
@@ -72,8 +75,11 @@ pub fn App(props: &AppProps) -> Html {
             let invalid =
                 state.invalid_among(steps.flat_map(|i| env.step_fields(i)).map(|f| &f.id));
             if !invalid.is_empty() {
+                let ids: Vec<&str> = invalid.iter().map(|f| f.as_str()).collect();
+                crate::events::error(env, "invalid", &ids);
                 state.dispatch(Action::Reveal(invalid));
             } else if !last {
+                step_event(env, state.step + 1);
                 state.dispatch(Action::Next);
             } else {
                 wasm_bindgen_futures::spawn_local(submit(
@@ -156,17 +162,31 @@ pub fn App(props: &AppProps) -> Html {
                             } }
                         </button>
                     </div>
-                    { verdict(VerdictProps { decision: state.decision.clone(), ui }) }
+                    if env.preview { { verdict(VerdictProps { decision: state.decision.clone(), ui }) } }
                 </form>
             }
         }
     };
+    // The form's own language and direction, whatever the page's: screen
+    // readers pronounce it right, and a right-to-left locale lays out so.
     html! {
-        <>
+        <div class="baton-in" lang={env.lang.clone()} dir={env.dir}>
             { body }
             <div class="baton-sr" role="status" aria-live="polite">{ state.announce.clone() }</div>
-        </>
+        </div>
     }
+}
+
+/// `baton:step` as the visitor moves to step `to` (from 0): `{step, steps}`, counted from 1.
+fn step_event(env: &Env, to: usize) {
+    crate::events::fire(
+        env,
+        "step",
+        &[
+            ("step", (to as u32 + 1).into()),
+            ("steps", (env.steps.len() as u32).into()),
+        ],
+    );
 }
 
 /// Focuses the control named `id` (the first box of a group).
