@@ -98,6 +98,10 @@ pub struct Published {
     pub version: String,
     /// How many edge-only rules were left out; verdicts are provisional when any were.
     pub edge_rules_removed: u32,
+    /// The fields those rules test (not how): a form that skips questions
+    /// which cannot change the outcome keeps asking these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edge_fields: Vec<String>,
 }
 
 /// User-facing strings of one locale. `{rep}`, `{team}` and `{sla}` are filled in.

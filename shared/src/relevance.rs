@@ -106,11 +106,9 @@ impl Playbook {
     ///
     /// It answers for the rules of this copy, as `evaluate` on this copy
     /// decides them. On the public copy (`is_provisional`) the edge also
-    /// weighs its edge-only rules, and the copy does not say which fields
-    /// they test: being careful about them would mean keeping every
-    /// question of any such playbook, the demo's included, so they are not
-    /// counted. A rule whose answer sales must always see belongs in the
-    /// public copy, or on a required field. Likewise, without the email
+    /// weighs its edge-only rules: the copy names the fields they test
+    /// (`published.edge_fields`, not how), and those are always open.
+    /// Likewise, without the email
     /// lists (the widget's build) a free-mail test reads every address as a
     /// business one, as the provisional verdict does.
     ///
@@ -134,10 +132,15 @@ impl Playbook {
             skip |= index(id).and_then(bit).unwrap_or(0);
         }
         let open = self.open_fields(submission, skip);
+        // The edge's own rules read these: this copy cannot tell what they decide.
+        let edge = self.raw.published.as_ref().map(|p| &p.edge_fields);
         unanswered
             .iter()
             .copied()
-            .filter(|id| index(id).and_then(bit).is_some_and(|b| b & open != 0))
+            .filter(|id| {
+                index(id).and_then(bit).is_some_and(|b| b & open != 0)
+                    || edge.is_some_and(|e| e.iter().any(|f| f == id))
+            })
             .collect()
     }
 

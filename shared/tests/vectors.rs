@@ -116,6 +116,9 @@ fn run(file: &str, text: &str) -> Outcome {
             "{file}: the preview differs from the decision: {p:?}"
         ));
     }
+    if let Err(e) = skipping_changes_nothing(&v) {
+        return Outcome::Fail(format!("{file}: {e}"));
+    }
     let actual = serde_json::to_value(&decision).expect("a decision serializes");
     let Some(expect) = v.expect else {
         return Outcome::Unblessed(serde_json::to_string_pretty(&decision).unwrap_or_default());
@@ -135,6 +138,42 @@ fn run(file: &str, text: &str) -> Outcome {
         serde_json::to_string_pretty(&decision).unwrap_or_default()
     );
     Outcome::Fail(msg)
+}
+
+/// "Ask only what matters" (#12): an optional question the widget would
+/// skip, judged on the public copy as the browser has it, never changes the
+/// decision the vector's playbook (the edge's) reaches with its answer.
+fn skipping_changes_nothing(v: &Vector) -> Result<(), String> {
+    let public = baton::compile_published(v.playbook.public())
+        .map_err(|p| format!("the public copy does not compile:\n{p}"))?;
+    let outcome = |s: &Submission| {
+        let d = v.playbook.evaluate(s);
+        (
+            d.grade,
+            d.qualified,
+            d.knocked_out,
+            d.route.map(|r| r.route),
+        )
+    };
+    let with = outcome(&v.submission);
+    let invalid = v.playbook.evaluate(&v.submission).field_errors;
+    for f in v.playbook.raw().fields.iter().filter(|f| !f.required) {
+        // The widget sends no invalid answer: the claim is for valid ones.
+        if !v.submission.fields.contains_key(&f.id) || invalid.iter().any(|e| e.field == f.id) {
+            continue;
+        }
+        let mut without = v.submission.clone();
+        without.fields.remove(&f.id);
+        if public.open_questions(&without, &[f.id.as_str()]).is_empty() && outcome(&without) != with
+        {
+            return Err(format!(
+                "the widget would skip `{}`, but its answer changes the decision: {:?} without it, {with:?} with it",
+                f.id,
+                outcome(&without)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every place where `actual` differs from `expected`, as `path: expected X, got Y`.

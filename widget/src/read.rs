@@ -219,6 +219,7 @@ impl Reader {
         Published {
             version: self.req(&o, "version", Self::string_of),
             edge_rules_removed: self.req(&o, "edge_rules_removed", Self::u32_of),
+            edge_fields: self.list(&o, "edge_fields", Self::string_of),
         }
     }
 

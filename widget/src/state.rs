@@ -7,7 +7,7 @@ use baton::wire::Submission;
 use baton::{Preview, Value};
 use yew::prelude::*;
 
-use crate::env::Env;
+use crate::env::{Env, FieldSpec};
 
 /// Where the visitor is in the life of one submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,11 @@ pub struct State {
     pub server_errors: Vec<(AttrValue, AttrValue)>,
     /// Index into `env.steps`.
     pub step: usize,
+    /// Optional questions the form does not ask: no answer to them can change
+    /// the grade, the qualification, the knock-out or the route. Decided for
+    /// the steps ahead on every answer, and kept for a step once the visitor
+    /// is on it, so a field never vanishes while they look at it.
+    pub skipped: Vec<AttrValue>,
     pub phase: Phase,
     /// What the `aria-live` region says.
     pub announce: AttrValue,
@@ -83,17 +88,87 @@ pub struct State {
 impl State {
     pub fn new(env: Rc<Env>, submission: Submission) -> Self {
         let decision = Rc::new(env.playbook.preview(&submission));
-        State {
+        let mut state = State {
             env,
             submission,
             decision,
             revealed: Vec::new(),
             server_errors: Vec::new(),
             step: 0,
+            skipped: Vec::new(),
             phase: Phase::Editing,
             announce: AttrValue::default(),
             focus: None,
             focus_seq: 0,
+        };
+        state.plan();
+        state
+    }
+
+    /// The fields step `i` asks.
+    pub fn step_fields(&self, i: usize) -> impl Iterator<Item = &Rc<FieldSpec>> {
+        self.env
+            .step_fields(i)
+            .filter(|f| !self.skipped.contains(&f.id))
+    }
+
+    /// Whether step `i` asks anything.
+    fn asks(&self, i: usize) -> bool {
+        self.step_fields(i).next().is_some()
+    }
+
+    /// The next step that asks anything; None on the last one.
+    pub fn next_step(&self) -> Option<usize> {
+        (self.step + 1..self.env.steps.len()).find(|&i| self.asks(i))
+    }
+
+    /// The step before this one that asks anything.
+    pub fn prev_step(&self) -> usize {
+        (0..self.step).rev().find(|&i| self.asks(i)).unwrap_or(0)
+    }
+
+    /// "Step k of n" for step `at`, among the steps that ask anything.
+    pub fn progress(&self, at: usize) -> (usize, usize) {
+        let asking = (0..self.env.steps.len()).filter(|&i| self.asks(i));
+        let k = asking.clone().filter(|&i| i <= at).count();
+        (k.max(1), asking.count().max(1))
+    }
+
+    /// A blank text, an empty list or an unticked box is no answer.
+    fn answered(&self, id: &str) -> bool {
+        match self.submission.fields.get(id) {
+            None | Some(Value::Null | Value::Bool(false)) => false,
+            Some(Value::Text(t)) => !t.trim().is_empty(),
+            Some(Value::List(l)) => !l.is_empty(),
+            Some(_) => true,
+        }
+    }
+
+    /// Decides which optional questions of the steps ahead to skip.
+    fn plan(&mut self) {
+        let env = self.env.clone();
+        let step_of = |id: &AttrValue| env.steps.iter().position(|st| st.fields.contains(id));
+        let current = self.step;
+        self.skipped
+            .retain(|id| step_of(id).is_some_and(|i| i <= current));
+        // Every question still unanswered may yet be answered (the visitor
+        // can go back), so all of them count as open in the analysis; only
+        // optional ones on the steps ahead are ever skipped.
+        let unanswered: Vec<&str> = (0..env.steps.len())
+            .flat_map(|i| env.step_fields(i))
+            .filter(|f| !self.answered(&f.id))
+            .map(|f| f.id.as_str())
+            .collect();
+        let ahead = |id: &AttrValue| step_of(id).is_some_and(|i| i > current);
+        let open = env.playbook.open_questions(&self.submission, &unanswered);
+        for f in (current + 1..env.steps.len()).flat_map(|i| env.step_fields(i)) {
+            if !f.required
+                && ahead(&f.id)
+                && unanswered.contains(&f.id.as_str())
+                && !open.contains(&f.id.as_str())
+            {
+                self.skipped.push(f.id.clone());
+            }
         }
     }
 
@@ -130,6 +205,7 @@ impl State {
         self.server_errors.retain(|(f, _)| f != id);
         self.submission.fields.insert(id.to_string(), value);
         self.decision = Rc::new(self.env.playbook.preview(&self.submission));
+        self.plan();
     }
 
     fn reveal(&mut self, ids: &[AttrValue]) {
@@ -146,6 +222,8 @@ impl State {
         if let Some(i) = self.env.steps.iter().position(|st| st.fields.contains(&id)) {
             self.step = i;
         }
+        // The edge asks for it: a skipped question is asked after all.
+        self.skipped.retain(|f| *f != id);
         self.focus_on(Some(id));
     }
 
@@ -190,22 +268,18 @@ impl Reducible for State {
                 }
             }
             Action::Next => {
-                s.step = (s.step + 1).min(s.env.steps.len().saturating_sub(1));
-                s.focus_on(
-                    s.env
-                        .steps
-                        .get(s.step)
-                        .and_then(|st| st.fields.first().cloned()),
-                );
+                if let Some(next) = s.next_step() {
+                    s.step = next;
+                    s.plan();
+                }
+                let first = s.step_fields(s.step).next().map(|f| f.id.clone());
+                s.focus_on(first);
             }
             Action::Back => {
-                s.step = s.step.saturating_sub(1);
-                s.focus_on(
-                    s.env
-                        .steps
-                        .get(s.step)
-                        .and_then(|st| st.fields.first().cloned()),
-                );
+                s.step = s.prev_step();
+                s.plan();
+                let first = s.step_fields(s.step).next().map(|f| f.id.clone());
+                s.focus_on(first);
             }
             Action::Sending => {
                 s.phase = Phase::Sending;
@@ -236,5 +310,140 @@ impl Reducible for State {
             }
         }
         Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton::raw::RawStep;
+
+    /// The demo form in two steps: who you are, then the optional details.
+    fn two_steps() -> Rc<Env> {
+        let mut raw = baton::parse_toml(include_str!("../../icp.toml"))
+            .unwrap()
+            .public();
+        let step = |id: &str, fields: &[&str]| RawStep {
+            id: id.into(),
+            title: None,
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        };
+        raw.steps = vec![
+            step(
+                "you",
+                &[
+                    "email",
+                    "name",
+                    "company",
+                    "title",
+                    "employees",
+                    "country",
+                    "timeline",
+                    "consent",
+                ],
+            ),
+            step("details", &["interests", "phone"]),
+        ];
+        let playbook = baton::compile_published(raw).unwrap();
+        Rc::new(Env::new(playbook, "demo", "", Some("en")))
+    }
+
+    fn text(t: &str) -> Value {
+        Value::Text(t.to_owned())
+    }
+
+    fn answer(s: Rc<State>, id: &str, v: Value) -> Rc<State> {
+        s.reduce(Action::Set(AttrValue::from(id.to_owned()), v))
+    }
+
+    /// The first step answered, with `title`.
+    fn first_step(title: &str) -> Rc<State> {
+        let mut s = Rc::new(State::new(two_steps(), Submission::default()));
+        for (id, v) in [
+            ("email", text("ana.souza@acme-industrial.de")),
+            ("name", text("Ana Souza")),
+            ("company", text("Acme Industrial")),
+            ("title", text(title)),
+            ("employees", Value::Int(800)),
+            ("country", text("DE")),
+            ("timeline", text("this-quarter")),
+            ("consent", Value::Bool(true)),
+        ] {
+            s = answer(s, id, v);
+        }
+        s
+    }
+
+    fn asked(s: &State, step: usize) -> Vec<String> {
+        s.step_fields(step).map(|f| f.id.to_string()).collect()
+    }
+
+    type Outcome = (String, bool, Option<String>, Option<String>);
+    fn outcome(s: &State, extra: &[(&str, Value)]) -> Outcome {
+        let mut sub = s.submission.clone();
+        for (id, v) in extra {
+            sub.fields.insert((*id).to_owned(), v.clone());
+        }
+        let d = s.env.playbook.evaluate(&sub);
+        (
+            d.grade,
+            d.qualified,
+            d.knocked_out,
+            d.route.map(|r| r.route),
+        )
+    }
+
+    #[test]
+    fn asks_every_question_while_any_answer_could_matter() {
+        let s = State::new(two_steps(), Submission::default());
+        assert_eq!(asked(&s, 1), ["interests", "phone"]);
+        assert_eq!(s.next_step(), Some(1));
+        assert_eq!(s.progress(0), (1, 2));
+    }
+
+    #[test]
+    fn skips_a_step_no_answer_to_which_can_change_the_outcome() {
+        let s = first_step("VP Revenue");
+        assert_eq!(s.decision.grade, "A");
+        assert_eq!(asked(&s, 1), Vec::<String>::new());
+        assert_eq!(s.next_step(), None, "the first step sends the form");
+        assert_eq!(s.progress(0), (1, 1), "a form of one step now");
+        // Whatever the skipped questions had been answered, the edge decides the same.
+        let base = outcome(&s, &[]);
+        for extra in [
+            vec![(
+                "interests",
+                Value::List(vec![text("forecasting"), text("dashboards")]),
+            )],
+            vec![("phone", text("+49 30 1234567"))],
+            vec![
+                ("interests", Value::List(vec![text("forecasting")])),
+                ("phone", text("+49 30 1234567")),
+            ],
+        ] {
+            assert_eq!(outcome(&s, &extra), base, "{extra:?}");
+        }
+    }
+
+    #[test]
+    fn keeps_a_step_as_it_was_once_the_visitor_is_on_it() {
+        // Grade B: the details together could still make it A.
+        let s = first_step("RevOps manager");
+        assert_eq!(s.decision.grade, "B");
+        assert_eq!(asked(&s, 1), ["interests", "phone"]);
+        let s = s.reduce(Action::Next);
+        assert_eq!(s.step, 1);
+        assert_eq!(s.progress(1), (2, 2));
+        let s = answer(s, "phone", text("+49 30 1234567"));
+        assert_eq!(
+            asked(&s, 1),
+            ["interests", "phone"],
+            "nothing vanishes under the visitor"
+        );
+        // Back on the first step, the details are judged again.
+        let s = s.reduce(Action::Back);
+        assert_eq!(s.step, 0);
+        let s = answer(s, "title", text("VP Revenue"));
+        assert_eq!(asked(&s, 1), ["phone"], "an answer given is never skipped");
     }
 }

@@ -53,7 +53,7 @@ pub fn App(props: &AppProps) -> Html {
     let on_back = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
-            step_event(&state.env, state.step - 1);
+            step_event(&state, state.prev_step());
             state.dispatch(Action::Back)
         })
     };
@@ -65,7 +65,8 @@ pub fn App(props: &AppProps) -> Html {
                 return;
             }
             let env = &state.env;
-            let last = state.step + 1 >= env.steps.len();
+            let next = state.next_step();
+            let last = next.is_none();
             // Leaving a step checks that step; sending checks every step.
             let steps = if last {
                 0..env.steps.len()
@@ -73,13 +74,13 @@ pub fn App(props: &AppProps) -> Html {
                 state.step..state.step + 1
             };
             let invalid =
-                state.invalid_among(steps.flat_map(|i| env.step_fields(i)).map(|f| &f.id));
+                state.invalid_among(steps.flat_map(|i| state.step_fields(i)).map(|f| &f.id));
             if !invalid.is_empty() {
                 let ids: Vec<&str> = invalid.iter().map(|f| f.as_str()).collect();
                 crate::events::error(env, "invalid", &ids);
                 state.dispatch(Action::Reveal(invalid));
-            } else if !last {
-                step_event(env, state.step + 1);
+            } else if let Some(next) = next {
+                step_event(&state, next);
                 state.dispatch(Action::Next);
             } else {
                 wasm_bindgen_futures::spawn_local(submit(
@@ -100,12 +101,12 @@ pub fn App(props: &AppProps) -> Html {
         },
         phase => {
             let sending = *phase == Phase::Sending;
-            let steps = env.steps.len();
-            let last = state.step + 1 >= steps;
+            let (at, steps) = state.progress(state.step);
+            let last = state.next_step().is_none();
             let progress = (steps > 1).then(|| {
                 let mut p = String::from(ui.step);
                 p.push(' ');
-                p.push_str(&(state.step + 1).to_string());
+                p.push_str(&at.to_string());
                 p.push(' ');
                 p.push_str(ui.of);
                 p.push(' ');
@@ -118,7 +119,7 @@ pub fn App(props: &AppProps) -> Html {
                     </p>
                 }
             });
-            let fields = env.step_fields(state.step).map(|f| {
+            let fields = state.step_fields(state.step).map(|f| {
                 field(FieldProps {
                     spec: f.clone(),
                     value: state.submission.fields.get(f.id.as_str()).cloned(),
@@ -177,14 +178,16 @@ pub fn App(props: &AppProps) -> Html {
     }
 }
 
-/// `baton:step` as the visitor moves to step `to` (from 0): `{step, steps}`, counted from 1.
-fn step_event(env: &Env, to: usize) {
+/// `baton:step` as the visitor moves to step `to`: `{step, steps}` as the
+/// progress line counts them (from 1, skipped steps not counted).
+fn step_event(state: &State, to: usize) {
+    let (step, steps) = state.progress(to);
     crate::events::fire(
-        env,
+        &state.env,
         "step",
         &[
-            ("step", (to as u32 + 1).into()),
-            ("steps", (env.steps.len() as u32).into()),
+            ("step", (step as u32).into()),
+            ("steps", (steps as u32).into()),
         ],
     );
 }
