@@ -44,7 +44,9 @@ describe("GET /v1/forms/{id}", () => {
     assert.match(res.headers.get("content-type"), /^application\/json/);
     const pb = await res.json();
     assert.equal(pb.id, "demo");
-    assert.deepEqual(pb.published, { version, edge_rules_removed: 1 });
+    // The removed competitor rule tests the email's domain, so the widget must
+    // always ask for the email even where it could otherwise skip it.
+    assert.deepEqual(pb.published, { version, edge_rules_removed: 1, edge_fields: ["email"] });
     // Private to sales: the competitor list and reps' contacts never leave the edge.
     assert.ok(pb.rules.some((r) => r.id === "decision-maker"), "public rules are there");
     assert.ok(!pb.rules.some((r) => r.id === "competitor"), "the edge-only rule is not");
