@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test Baton has, in the order a failure is cheapest to find:
 # lint, native unit/property/vector tests, the same vectors in wasm in headless
-# Chromium, the widget's size budget, then end-to-end against real workerd and
-# real Chromium (which also posts the vectors through the Worker).
+# Chromium, end-to-end against real workerd and real Chromium (which also
+# posts the vectors through the Worker), the widget's size budgets, and the
+# form's load timing beside a plain HTML form.
 # Installs what it needs first (idempotent). Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,8 @@ step "native tests (no diagnostics)" cargo test -p baton-shared --no-default-fea
 [ -x scripts/build-widget.sh ] && step "widget build"               bash scripts/build-widget.sh
 [ -x scripts/e2e.sh ]          && step "end to end (workerd + Chromium)" bash scripts/e2e.sh
 [ -x scripts/size-budget.sh ]  && step "widget size budgets"        bash scripts/size-budget.sh
+# First keystroke, load event and layout shift beside a plain HTML form (prints figures).
+step "load timing (Chromium)" node scripts/timing.mjs
 
 # One closing line over every runner: cargo's "test result" lines and node's "# pass/# fail".
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')

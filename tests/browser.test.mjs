@@ -30,6 +30,11 @@ before(async () => {
   Object.assign(secrets, secretsFromVars(vars));
   w = await startWorker({ vars });
   browser = await launch();
+  // Every test meets a first-time visitor, except where the URL says
+  // "#returning": the widget remembers a visitor who consented (localStorage).
+  await browser.context.addInitScript(() => {
+    if (!location.hash.includes("returning")) localStorage.removeItem("baton:known");
+  });
 });
 after(async () => {
   await browser?.close();
@@ -516,6 +521,54 @@ ${style}</head>
 <script src="${edge}/embed.js" data-form="demo" async></script>
 </body></html>`;
 }
+
+describe("a returning visitor", () => {
+  it("who consented is not asked again for what they told us, and can say 'Not you?'", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${w.url}/?visit=1#returning`);
+    await widgetLive(page);
+    await fillAsVisitor(page);
+    const first = leadPost(page);
+    await submitButton(page).click();
+    assert.equal((await first).status(), 201);
+    const told = JSON.parse((await first).request().postData()).submission.fields;
+    await page.getByTestId("outcome").first().waitFor({ timeout: 10_000 });
+
+    // Back a week later (a new page view of the same site; only the hash
+    // differing would not load the page again).
+    await page.goto(`${w.url}/?visit=2#returning`);
+    await widgetLive(page);
+    const welcome = page.locator("baton-form .baton-known").first();
+    await welcome.waitFor({ timeout: 10_000 });
+    assert.match(await welcome.textContent(), /Welcome back/);
+    for (const label of ["Work email", "Full name", "Company", "Number of employees", "I agree that Northwind"]) {
+      assert.equal(await page.getByLabel(label, { exact: false }).count(), 0, `${label} is not asked again`);
+    }
+    // Nothing left to ask: one click sends the lead, with what they told us.
+    const again = leadPost(page);
+    await submitButton(page).click();
+    const res = await again;
+    assert.equal(res.status(), 201, await res.text());
+    const { lead_id } = await res.json();
+    const [row] = await w.sql(`select submission from leads where id = '${lead_id}'`);
+    const fields = JSON.parse(row.submission).submission.fields;
+    assert.equal(fields.email, "ana.souza@acme-industrial.de");
+    assert.deepEqual(fields, told, "every answer, the consent included, as they gave it");
+
+    // Someone else at the same computer: everything is asked again, empty.
+    await page.goto(`${w.url}/?visit=3#returning`);
+    await widgetLive(page);
+    await page.getByRole("button", { name: "Not you?" }).click();
+    const email = page.getByLabel("Work email", { exact: false }).first();
+    await email.waitFor();
+    assert.equal(await email.inputValue(), "");
+    assert.equal(await page.evaluate(() => localStorage.getItem("baton:known")), null, "forgotten in the browser");
+    await page.goto(`${w.url}/?visit=4#returning`);
+    await widgetLive(page);
+    assert.equal(await page.getByLabel("Work email", { exact: false }).count(), 1, "and asked on the next visit");
+    await page.close();
+  });
+});
 
 describe("the form before the wasm", () => {
   /** The form's pre-rendered box in the first <baton-form>, kept in the page as window.__pre. */

@@ -71,15 +71,17 @@
     };
 
     var root = host.attachShadow({ mode: "open" });
-    var link = doc.createElement("link");
-    link.rel = "stylesheet";
-    link.href = base + "widget/widget.css";
-    // Shown only once styled, so the form never flashes unstyled.
-    var styled = new Promise(function (ok) { link.onload = link.onerror = ok; });
+    // Shown only once styled, so the form never flashes unstyled. Fetched,
+    // not <link>ed: a stylesheet in the page would hold back its load event.
+    var styled = fetch(base + "widget/widget.css").then(function (r) { return r.text(); }).then(function (c) {
+      var s = new CSSStyleSheet();
+      s.replaceSync(c);
+      root.adoptedStyleSheets = [s];
+    }).catch(function () {}); // unstyled beats no form
     var box = doc.createElement("div");
     box.className = "baton";
     box.setAttribute("aria-busy", "true");
-    root.append(link, box);
+    root.append(box);
     var pre; // the edge's pre-rendered form, until the widget takes over
 
     var fail = function (e) {

@@ -44,7 +44,8 @@ fn int(i: i64) -> Option<JsValue> {
     (i.unsigned_abs() <= MAX_SAFE).then(|| JsValue::from_f64(i as f64))
 }
 
-fn value(v: &Value) -> Option<JsValue> {
+/// `v` as the browser's JSON writes it (also the remembered answers, `store.rs`).
+pub fn value(v: &Value) -> Option<JsValue> {
     Some(match v {
         Value::Null => JsValue::NULL,
         Value::Bool(b) => JsValue::from_bool(*b),

@@ -19,6 +19,9 @@ pub struct Ui {
     pub minutes: &'static str,
     pub hour: &'static str,
     pub hours: &'static str,
+    /// A returning visitor's form, with what they told us before left out.
+    pub known: &'static str,
+    pub not_you: &'static str,
 }
 
 static EN: Ui = Ui {
@@ -36,6 +39,8 @@ static EN: Ui = Ui {
     minutes: "minutes",
     hour: "hour",
     hours: "hours",
+    known: "Welcome back: we still have the details you gave us.",
+    not_you: "Not you?",
 };
 
 static DE: Ui = Ui {
@@ -53,6 +58,8 @@ static DE: Ui = Ui {
     minutes: "Minuten",
     hour: "Stunde",
     hours: "Stunden",
+    known: "Willkommen zurück: Ihre Angaben vom letzten Mal haben wir noch.",
+    not_you: "Nicht Sie?",
 };
 
 static HE: Ui = Ui {
@@ -70,6 +77,8 @@ static HE: Ui = Ui {
     minutes: "דקות",
     hour: "שעה",
     hours: "שעות",
+    known: "ברוכים השבים: הפרטים שמסרת בפעם הקודמת עדיין אצלנו.",
+    not_you: "לא את/ה?",
 };
 
 /// Languages written right to left, by primary subtag.

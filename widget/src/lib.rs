@@ -38,6 +38,7 @@ use baton::wire::Submission;
 use baton::Value;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, UrlSearchParams};
+use yew::AttrValue;
 
 use crate::components::app::{App, AppProps};
 use crate::env::Env;
@@ -107,6 +108,12 @@ pub fn mount(
         }
     }
 
+    let known = recall(
+        &env,
+        &mut submission,
+        focus.as_ref().map(takeover::Focus::field),
+    );
+
     env.preview = preview;
     let live = host.clone();
     env.host = Some(host);
@@ -117,6 +124,7 @@ pub fn mount(
         AppProps {
             env: Rc::new(env),
             initial: Rc::new(submission),
+            known: Rc::new(known),
         },
     )
     .render();
@@ -138,6 +146,50 @@ pub fn mount(
     });
     post::flush_outbox();
     Ok(())
+}
+
+/// Fills in what a returning visitor who consented told us before, and
+/// answers the fields that need not be asked again: those left empty (or
+/// answered the same) in the pre-rendered form, except the one being typed in,
+/// and only while the answer is still valid and, for consent, the text the
+/// same as the one agreed to.
+fn recall(env: &Env, submission: &mut Submission, typing: Option<&str>) -> Vec<AttrValue> {
+    let Some(known) = store::known() else {
+        return Vec::new();
+    };
+    let mut asked_before = Vec::new();
+    for f in env.fields.iter().filter(|f| f.kind != FieldKind::Hidden) {
+        let before = if f.kind == FieldKind::Consent {
+            known
+                .consented
+                .iter()
+                .any(|t| *t == f.label.as_str())
+                .then_some(Value::Bool(true))
+        } else {
+            known
+                .fields
+                .iter()
+                .find(|(id, _)| *id == f.id.as_str())
+                .map(|(_, v)| v.clone())
+        };
+        let Some(before) = before else { continue };
+        match submission.fields.get(f.id.as_str()) {
+            Some(now) if *now != before => continue, // typed anew: theirs wins
+            Some(_) => {}
+            None => {
+                submission.fields.insert(f.id.to_string(), before);
+            }
+        }
+        if typing != Some(f.id.as_str()) {
+            asked_before.push(f.id.clone());
+        }
+    }
+    for e in env.playbook.preview(submission).field_errors {
+        if let Some(i) = asked_before.iter().position(|id| *id == e.field) {
+            asked_before.remove(i);
+        }
+    }
+    asked_before
 }
 
 /// A free-list allocator (coalescing, sorted by address) instead of std's

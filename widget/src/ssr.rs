@@ -37,10 +37,14 @@ pub async fn form(playbook: Playbook, form: &str, locale: Option<&str>, preview:
         locale: Some(locale.clone()),
         ..Submission::default()
     });
-    let html = LocalServerRenderer::<App>::with_props(AppProps { env, initial })
-        .hydratable(false)
-        .render()
-        .await;
+    let html = LocalServerRenderer::<App>::with_props(AppProps {
+        env,
+        initial,
+        known: Default::default(),
+    })
+    .hydratable(false)
+    .render()
+    .await;
     Rendered { locale, html }
 }
 

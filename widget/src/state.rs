@@ -51,6 +51,8 @@ pub enum Action {
     Reveal(Vec<AttrValue>),
     Next,
     Back,
+    /// "Not you?": the remembered answers are cleared and asked again.
+    Forget,
     Sending,
     Sent(Rc<Outcome>),
     Queued,
@@ -76,6 +78,9 @@ pub struct State {
     /// the steps ahead on every answer, and kept for a step once the visitor
     /// is on it, so a field never vanishes while they look at it.
     pub skipped: Vec<AttrValue>,
+    /// Answers a returning visitor who consented gave before (`store.rs`):
+    /// filled in and not asked again, unless they say "Not you?".
+    pub known: Vec<AttrValue>,
     pub phase: Phase,
     /// What the `aria-live` region says.
     pub announce: AttrValue,
@@ -86,7 +91,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(env: Rc<Env>, submission: Submission) -> Self {
+    pub fn new(env: Rc<Env>, submission: Submission, known: Vec<AttrValue>) -> Self {
         let decision = Rc::new(env.playbook.preview(&submission));
         let mut state = State {
             env,
@@ -96,12 +101,17 @@ impl State {
             server_errors: Vec::new(),
             step: 0,
             skipped: Vec::new(),
+            known,
             phase: Phase::Editing,
             announce: AttrValue::default(),
             focus: None,
             focus_seq: 0,
         };
         state.plan();
+        // A returning visitor starts at the first step with anything left to ask.
+        state.step = (0..state.env.steps.len())
+            .find(|&i| state.asks(i))
+            .unwrap_or(0);
         state
     }
 
@@ -109,7 +119,7 @@ impl State {
     pub fn step_fields(&self, i: usize) -> impl Iterator<Item = &Rc<FieldSpec>> {
         self.env
             .step_fields(i)
-            .filter(|f| !self.skipped.contains(&f.id))
+            .filter(|f| !self.skipped.contains(&f.id) && !self.known.contains(&f.id))
     }
 
     /// Whether step `i` asks anything.
@@ -122,9 +132,12 @@ impl State {
         (self.step + 1..self.env.steps.len()).find(|&i| self.asks(i))
     }
 
-    /// The step before this one that asks anything.
+    /// The step before this one that asks anything (this one if none does).
     pub fn prev_step(&self) -> usize {
-        (0..self.step).rev().find(|&i| self.asks(i)).unwrap_or(0)
+        (0..self.step)
+            .rev()
+            .find(|&i| self.asks(i))
+            .unwrap_or(self.step)
     }
 
     /// "Step k of n" for step `at`, among the steps that ask anything.
@@ -222,8 +235,9 @@ impl State {
         if let Some(i) = self.env.steps.iter().position(|st| st.fields.contains(&id)) {
             self.step = i;
         }
-        // The edge asks for it: a skipped question is asked after all.
+        // The edge asks for it: a skipped or known question is asked after all.
         self.skipped.retain(|f| *f != id);
+        self.known.retain(|f| *f != id);
         self.focus_on(Some(id));
     }
 
@@ -279,6 +293,16 @@ impl Reducible for State {
                 s.step = s.prev_step();
                 s.plan();
                 let first = s.step_fields(s.step).next().map(|f| f.id.clone());
+                s.focus_on(first);
+            }
+            Action::Forget => {
+                for id in std::mem::take(&mut s.known) {
+                    s.submission.fields.remove(id.as_str());
+                }
+                s.decision = Rc::new(s.env.playbook.preview(&s.submission));
+                s.step = 0;
+                s.plan();
+                let first = s.step_fields(0).next().map(|f| f.id.clone());
                 s.focus_on(first);
             }
             Action::Sending => {
@@ -358,7 +382,7 @@ mod tests {
 
     /// The first step answered, with `title`.
     fn first_step(title: &str) -> Rc<State> {
-        let mut s = Rc::new(State::new(two_steps(), Submission::default()));
+        let mut s = Rc::new(State::new(two_steps(), Submission::default(), Vec::new()));
         for (id, v) in [
             ("email", text("ana.souza@acme-industrial.de")),
             ("name", text("Ana Souza")),
@@ -395,7 +419,7 @@ mod tests {
 
     #[test]
     fn asks_every_question_while_any_answer_could_matter() {
-        let s = State::new(two_steps(), Submission::default());
+        let s = State::new(two_steps(), Submission::default(), Vec::new());
         assert_eq!(asked(&s, 1), ["interests", "phone"]);
         assert_eq!(s.next_step(), Some(1));
         assert_eq!(s.progress(0), (1, 2));
@@ -445,5 +469,41 @@ mod tests {
         assert_eq!(s.step, 0);
         let s = answer(s, "title", text("VP Revenue"));
         assert_eq!(asked(&s, 1), ["phone"], "an answer given is never skipped");
+    }
+
+    #[test]
+    fn a_returning_visitor_is_asked_only_what_is_left() {
+        let answered = first_step("RevOps manager");
+        let known: Vec<AttrValue> = ["email", "name", "company", "consent"]
+            .map(AttrValue::from)
+            .to_vec();
+        let s = Rc::new(State::new(two_steps(), answered.submission.clone(), known));
+        assert_eq!(
+            asked(&s, 0),
+            ["title", "employees", "country", "timeline"],
+            "what they told us before is not asked again"
+        );
+        assert_eq!(s.prev_step(), 0);
+        // "Not you?": everything they told us is gone and asked again.
+        let s = s.reduce(Action::Forget);
+        assert!(s.known.is_empty());
+        assert_eq!(s.submission.fields.get("email"), None);
+        assert_eq!(s.submission.fields.get("consent"), None);
+        assert_eq!(asked(&s, 0).len(), 8);
+        assert_eq!(s.focus.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn a_step_of_only_known_answers_is_passed_over() {
+        let answered = first_step("RevOps manager");
+        let first: Vec<AttrValue> = s_ids(&answered, 0);
+        let s = State::new(two_steps(), answered.submission.clone(), first);
+        assert_eq!(s.step, 1, "starts where something is left to ask");
+        assert_eq!(s.prev_step(), 1, "no Back to a step with nothing on it");
+        assert_eq!(s.progress(1), (1, 1));
+    }
+
+    fn s_ids(s: &State, step: usize) -> Vec<AttrValue> {
+        s.step_fields(step).map(|f| f.id.clone()).collect()
     }
 }

@@ -1,9 +1,11 @@
-//! Browser storage: the pages seen this session (written by `embed.js`) and
-//! the outbox of leads that could not be sent yet. Values are JSON parsed and
+//! Browser storage: the pages seen this session (written by `embed.js`), the
+//! outbox of leads that could not be sent yet, and what a visitor who
+//! consented told us, so a returning visitor is not asked again. Values are JSON parsed and
 //! written by the browser's own `JSON` (no serde_json in the widget: every byte ships).
 
+use baton::Value;
 use js_sys::{Array, Object, Reflect, JSON};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Storage;
 
 use crate::js::{get, text};
@@ -13,6 +15,10 @@ const PAGES_KEY: &str = "baton:pages";
 const OUTBOX_KEY: &str = "baton:outbox";
 /// A lead older than this is dropped rather than sent days late.
 const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+/// What a visitor told us, kept only once they consented and forgotten
+/// after this long (or at once by "Not you?").
+const KNOWN_KEY: &str = "baton:known";
+const KNOWN_MAX_AGE_MS: f64 = 90.0 * 24.0 * 3600.0 * 1000.0;
 /// Room for a handful of leads; never grows without bound.
 const MAX_PENDING: usize = 10;
 
@@ -128,4 +134,92 @@ pub fn remove(p: &Pending) {
     let mut list = outbox();
     list.retain(|q| q.body != p.body);
     save(&list);
+}
+
+/// A returning visitor's answers, by field id, and the consent texts they agreed to.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub fields: Vec<(String, Value)>,
+    pub consented: Vec<String>,
+}
+
+/// A stored answer back as the form holds it (texts, ticks and lists of texts).
+fn answer(v: &JsValue) -> Option<Value> {
+    if let Some(b) = v.as_bool() {
+        return Some(Value::Bool(b));
+    }
+    if let Some(a) = v.dyn_ref::<Array>() {
+        return Some(Value::List(a.iter().filter_map(|x| answer(&x)).collect()));
+    }
+    v.as_string().map(Value::Text)
+}
+
+/// What this visitor told an earlier form on this site, if they consented
+/// and it is not too old.
+pub fn known() -> Option<Known> {
+    let t = local()?.get_item(KNOWN_KEY).ok()??;
+    let o = JSON::parse(&t).ok()?;
+    if js_sys::Date::now() - get(&o, "at").as_f64()? > KNOWN_MAX_AGE_MS {
+        forget();
+        return None;
+    }
+    let fields = get(&o, "fields");
+    let keys = Object::keys(fields.dyn_ref::<Object>()?);
+    Some(Known {
+        fields: keys
+            .iter()
+            .filter_map(|k| {
+                let k = k.as_string()?;
+                Some((k.clone(), answer(&get(&fields, &k))?))
+            })
+            .collect(),
+        consented: get(&o, "consented")
+            .dyn_into::<Array>()
+            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// Keeps `fields` (added to what earlier forms kept) and the consent texts
+/// agreed to, for the next visit.
+pub fn remember(fields: &[(&str, &Value)], consented: &[&str]) {
+    let Some(storage) = local() else { return };
+    let before = known().unwrap_or_default();
+    let o = Object::new();
+    let f = Object::new();
+    for (id, v) in &before.fields {
+        if let Some(v) = crate::body::value(v) {
+            let _ = Reflect::set(&f, &id.as_str().into(), &v);
+        }
+    }
+    for (id, v) in fields {
+        if let Some(v) = crate::body::value(v) {
+            let _ = Reflect::set(&f, &(*id).into(), &v);
+        }
+    }
+    let c: Array = before
+        .consented
+        .iter()
+        .map(String::as_str)
+        .chain(
+            consented
+                .iter()
+                .copied()
+                .filter(|t| !before.consented.iter().any(|b| b == t)),
+        )
+        .map(JsValue::from_str)
+        .collect();
+    let _ = Reflect::set(&o, &"at".into(), &js_sys::Date::now().into());
+    let _ = Reflect::set(&o, &"fields".into(), &f);
+    let _ = Reflect::set(&o, &"consented".into(), &c);
+    if let Some(text) = JSON::stringify(&o).ok().and_then(|s| s.as_string()) {
+        let _ = storage.set_item(KNOWN_KEY, &text);
+    }
+}
+
+/// Forgets the visitor ("Not you?").
+pub fn forget() {
+    if let Some(s) = local() {
+        let _ = s.remove_item(KNOWN_KEY);
+    }
 }

@@ -3,8 +3,9 @@
 
 use std::rc::Rc;
 
-use baton::raw::RawText;
+use baton::raw::{FieldKind, RawText};
 use baton::wire::{LeadPost, Submission, WIRE_VERSION};
+use baton::Value;
 use wasm_bindgen::JsValue;
 use yew::{AttrValue, UseReducerDispatcher};
 
@@ -54,6 +55,7 @@ pub async fn submit(
     }
     match reply {
         Reply::Created(c) => {
+            remember(&env, &lead.submission);
             announce_events(&env, &c);
             dispatch.dispatch(Action::Sent(Rc::new(outcome(&env.text, env.ui, &c))));
         }
@@ -129,4 +131,27 @@ fn announce_events(env: &Env, c: &Created) {
     if c.qualified {
         events::fire(env, "qualified", &detail);
     }
+}
+
+/// After a lead was stored: keeps what the visitor told us for their next
+/// visit, only if the form asks for consent and every consent box is ticked
+/// (the texts they agreed to are kept with it, so a changed text is asked again).
+fn remember(env: &Env, submission: &Submission) {
+    let consents: Vec<_> = env
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Consent)
+        .collect();
+    let agreed = |id: &str| submission.fields.get(id) == Some(&Value::Bool(true));
+    if consents.is_empty() || !consents.iter().all(|f| agreed(&f.id)) {
+        return;
+    }
+    let answers: Vec<(&str, &Value)> = env
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::Hidden | FieldKind::Consent))
+        .filter_map(|f| Some((f.id.as_str(), submission.fields.get(f.id.as_str())?)))
+        .collect();
+    let texts: Vec<&str> = consents.iter().map(|f| f.label.as_str()).collect();
+    store::remember(&answers, &texts);
 }

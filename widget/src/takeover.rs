@@ -26,6 +26,13 @@ pub struct Focus {
     selection: Option<(u32, u32)>,
 }
 
+impl Focus {
+    /// The id of the field the visitor is in.
+    pub fn field(&self) -> &str {
+        &self.name
+    }
+}
+
 /// The answers given in the pre-rendered form `pre`, per visible field.
 pub fn answers(pre: &Element, fields: &[Rc<FieldSpec>]) -> Vec<(String, Value)> {
     let mut out = Vec::new();

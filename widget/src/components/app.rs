@@ -16,6 +16,8 @@ pub struct AppProps {
     pub env: Rc<Env>,
     /// Hidden fields from the page URL, locale and page context.
     pub initial: Rc<Submission>,
+    /// Fields a returning visitor answered before, not asked again.
+    pub known: Rc<Vec<AttrValue>>,
 }
 
 /// The whole form: steps of fields, the live verdict, and what follows submit.
@@ -24,7 +26,8 @@ pub fn App(props: &AppProps) -> Html {
     let state = use_reducer({
         let env = props.env.clone();
         let initial = props.initial.clone();
-        move || State::new(env, (*initial).clone())
+        let known = props.known.clone();
+        move || State::new(env, (*initial).clone(), (*known).clone())
     });
     let env = &state.env;
 
@@ -55,6 +58,13 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             step_event(&state, state.prev_step());
             state.dispatch(Action::Back)
+        })
+    };
+    let on_forget = {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            crate::store::forget();
+            d.dispatch(Action::Forget)
         })
     };
     let on_submit = {
@@ -146,11 +156,17 @@ pub fn App(props: &AppProps) -> Html {
                     if let Some(t) = &text.title { <h2 class="baton-title">{ t }</h2> }
                     if let Some(t) = &text.intro { <p class="baton-intro">{ t }</p> }
                     { for progress }
+                    if !state.known.is_empty() {
+                        <p class="baton-known">
+                            { ui.known }{ " " }
+                            <button type="button" class="baton-link" onclick={on_forget}>{ ui.not_you }</button>
+                        </p>
+                    }
                     { for fields }
                     { for hidden }
                     if let Some(m) = refused { <p class="baton-alert">{ m }</p> }
                     <div class="baton-actions">
-                        if state.step > 0 {
+                        if state.prev_step() < state.step {
                             <button type="button" class="baton-secondary" onclick={on_back}>
                                 { text.back.clone().unwrap_or_default() }
                             </button>
