@@ -38,11 +38,11 @@ FIRST_INPUT=8192
 # events and the preview switch. The shrinking the issue asks for (a
 # pre-compiled playbook, fewer generic instantiations, the UI words from the
 # playbook instead of tables in the wasm) is where the bytes come back.
-# Raised to 115,000 for issue #12's item 6, which the ratchet had not seen:
+# Raised to 114,300 for issue #12's item 6, which the ratchet had not seen:
 # asking only what matters (+2.6 KB: the engine's open_questions and the
-# step plan) and remembering a returning visitor who consented (+2.7 KB:
-# storage, "Not you?").
-CEILING=115000
+# step plan) and remembering a returning visitor who consented (+2 KB:
+# storage read in place, "Not you?").
+CEILING=114300
 # live.js loads the wasm on every page; fallback.js (no wasm) and popup.js
 # (popups) come only where they are used.
 files=(dist/embed.js dist/widget/live.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)

@@ -455,6 +455,57 @@ ${tags}
     await page.close();
   });
 
+  it("in steps, asks the details only while they can change the outcome, and tells the tag manager each step", async () => {
+    // The demo's playbook in two steps, as a marketer would publish it.
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await browser.context.grantPermissions(["local-network-access"], { origin: listed });
+    await page.route(`${listed}/**`, (route) => route.fulfill({
+      status: 200, contentType: "text/html; charset=utf-8",
+      body: site(`<script src="${w.url}/embed.js" data-form="demo" async></script>`),
+    }));
+    await page.route(`${w.url}/v1/forms/demo`, async (route) => {
+      const res = await route.fetch();
+      const pb = await res.json();
+      pb.steps = [
+        { id: "you", fields: ["email", "name", "company", "title", "employees", "country", "timeline", "consent"] },
+        { id: "details", fields: ["interests", "phone"] },
+      ];
+      Object.assign(pb.text.en, { next: "Continue", back: "Back" });
+      await route.fulfill({ response: res, json: pb });
+    });
+    await page.goto(`${listed}/steps`);
+    await widgetLive(page);
+    const label = (text) => page.getByLabel(text, { exact: false }).first();
+    await label("Work email").fill("ana.souza@acme-industrial.de");
+    await label("Full name").fill("Ana Souza");
+    await label("Company").fill("Acme Industrial");
+    await label("Job title").fill("RevOps manager");
+    await label("Number of employees").fill("800");
+    await label("Country").selectOption("DE");
+    await label("When do you want to start?").selectOption("this-quarter");
+    await label("I agree that Northwind").click();
+    // Grade B: the details could still make it an A, so they are asked.
+    await page.getByRole("button", { name: "Continue" }).click();
+    await label("Phone (optional)").waitFor();
+    assert.match(await page.locator("baton-form .baton-progress").first().textContent(), /Step 2 of 2/);
+    await page.getByRole("button", { name: "Back" }).click();
+    // A VP is an A whatever the details say: the first step now sends the form.
+    await label("Job title").fill("VP Revenue");
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201, await res.text());
+    const [row] = await w.sql(`select decision from leads where id = '${(await res.json()).lead_id}'`);
+    assert.equal(JSON.parse(row.decision).grade, "A", "the edge agrees: the details could not have mattered");
+    const steps = (await dataLayer(page)).filter((e) => e.event === "baton_step");
+    assert.deepEqual(steps.map((e) => [e.baton_form, e.baton_step, e.baton_steps]), [["demo", 2, 2], ["demo", 1, 2]]);
+    assert.ok(!JSON.stringify(steps).includes("Acme"), "no answer in the step events");
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it("lays a right-to-left locale out right to left, in its own words", async () => {
     const { page, errors } = await openSite("/he", site(`<script src="${w.url}/embed.js" data-form="demo" async></script>`, "he"));
     const email = page.getByLabel("דוא״ל בעבודה").first();

@@ -160,17 +160,9 @@ fn recall(env: &Env, submission: &mut Submission, typing: Option<&str>) -> Vec<A
     let mut asked_before = Vec::new();
     for f in env.fields.iter().filter(|f| f.kind != FieldKind::Hidden) {
         let before = if f.kind == FieldKind::Consent {
-            known
-                .consented
-                .iter()
-                .any(|t| *t == f.label.as_str())
-                .then_some(Value::Bool(true))
+            known.agreed(&f.label).then_some(Value::Bool(true))
         } else {
-            known
-                .fields
-                .iter()
-                .find(|(id, _)| *id == f.id.as_str())
-                .map(|(_, v)| v.clone())
+            known.answer(&f.id)
         };
         let Some(before) = before else { continue };
         match submission.fields.get(f.id.as_str()) {

@@ -136,14 +136,24 @@ pub fn remove(p: &Pending) {
     save(&list);
 }
 
-/// A returning visitor's answers, by field id, and the consent texts they agreed to.
-#[derive(Debug, Default)]
-pub struct Known {
-    pub fields: Vec<(String, Value)>,
-    pub consented: Vec<String>,
+/// What a returning visitor told us: `{at, fields: {id: answer}, consented: [text]}`
+/// as stored, read field by field (no copy into Rust maps: every byte ships).
+pub struct Known(JsValue);
+
+impl Known {
+    /// Their answer to field `id`, as the form holds it (a text, a tick or a list of texts).
+    pub fn answer(&self, id: &str) -> Option<Value> {
+        answer(&get(&get(&self.0, "fields"), id))
+    }
+
+    /// Whether they agreed to this very consent text.
+    pub fn agreed(&self, text: &str) -> bool {
+        get(&self.0, "consented")
+            .dyn_into::<Array>()
+            .is_ok_and(|a| a.includes(&JsValue::from_str(text), 0))
+    }
 }
 
-/// A stored answer back as the form holds it (texts, ticks and lists of texts).
 fn answer(v: &JsValue) -> Option<Value> {
     if let Some(b) = v.as_bool() {
         return Some(Value::Bool(b));
@@ -154,61 +164,43 @@ fn answer(v: &JsValue) -> Option<Value> {
     v.as_string().map(Value::Text)
 }
 
+/// The stored record, however old.
+fn stored() -> Option<JsValue> {
+    JSON::parse(&local()?.get_item(KNOWN_KEY).ok()??)
+        .ok()
+        .filter(|o| o.is_object())
+}
+
 /// What this visitor told an earlier form on this site, if they consented
 /// and it is not too old.
 pub fn known() -> Option<Known> {
-    let t = local()?.get_item(KNOWN_KEY).ok()??;
-    let o = JSON::parse(&t).ok()?;
-    if js_sys::Date::now() - get(&o, "at").as_f64()? > KNOWN_MAX_AGE_MS {
+    let o = stored()?;
+    if js_sys::Date::now() - get(&o, "at").as_f64().unwrap_or(0.0) > KNOWN_MAX_AGE_MS {
         forget();
         return None;
     }
-    let fields = get(&o, "fields");
-    let keys = Object::keys(fields.dyn_ref::<Object>()?);
-    Some(Known {
-        fields: keys
-            .iter()
-            .filter_map(|k| {
-                let k = k.as_string()?;
-                Some((k.clone(), answer(&get(&fields, &k))?))
-            })
-            .collect(),
-        consented: get(&o, "consented")
-            .dyn_into::<Array>()
-            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
-            .unwrap_or_default(),
-    })
+    Some(Known(o))
 }
 
-/// Keeps `fields` (added to what earlier forms kept) and the consent texts
-/// agreed to, for the next visit.
+/// Keeps `fields` (over what earlier forms kept) and the consent texts agreed
+/// to, for the next visit.
 pub fn remember(fields: &[(&str, &Value)], consented: &[&str]) {
     let Some(storage) = local() else { return };
-    let before = known().unwrap_or_default();
-    let o = Object::new();
-    let f = Object::new();
-    for (id, v) in &before.fields {
-        if let Some(v) = crate::body::value(v) {
-            let _ = Reflect::set(&f, &id.as_str().into(), &v);
-        }
-    }
+    let o = known().map_or_else(|| Object::new().into(), |k| k.0);
+    let f = get(&o, "fields");
+    let f: Object = f.dyn_into().unwrap_or_default();
     for (id, v) in fields {
         if let Some(v) = crate::body::value(v) {
             let _ = Reflect::set(&f, &(*id).into(), &v);
         }
     }
-    let c: Array = before
-        .consented
-        .iter()
-        .map(String::as_str)
-        .chain(
-            consented
-                .iter()
-                .copied()
-                .filter(|t| !before.consented.iter().any(|b| b == t)),
-        )
-        .map(JsValue::from_str)
-        .collect();
+    let c: Array = get(&o, "consented").dyn_into().unwrap_or_default();
+    for t in consented {
+        let t = JsValue::from_str(t);
+        if !c.includes(&t, 0) {
+            c.push(&t);
+        }
+    }
     let _ = Reflect::set(&o, &"at".into(), &js_sys::Date::now().into());
     let _ = Reflect::set(&o, &"fields".into(), &f);
     let _ = Reflect::set(&o, &"consented".into(), &c);

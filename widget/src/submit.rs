@@ -137,21 +137,18 @@ fn announce_events(env: &Env, c: &Created) {
 /// visit, only if the form asks for consent and every consent box is ticked
 /// (the texts they agreed to are kept with it, so a changed text is asked again).
 fn remember(env: &Env, submission: &Submission) {
-    let consents: Vec<_> = env
-        .fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Consent)
-        .collect();
-    let agreed = |id: &str| submission.fields.get(id) == Some(&Value::Bool(true));
-    if consents.is_empty() || !consents.iter().all(|f| agreed(&f.id)) {
-        return;
+    let mut answers = Vec::new();
+    let mut agreed = Vec::new();
+    for f in &env.fields {
+        let v = submission.fields.get(f.id.as_str());
+        match f.kind {
+            FieldKind::Consent if v == Some(&Value::Bool(true)) => agreed.push(f.label.as_str()),
+            FieldKind::Consent => return,
+            FieldKind::Hidden => {}
+            _ => answers.extend(v.map(|v| (f.id.as_str(), v))),
+        }
     }
-    let answers: Vec<(&str, &Value)> = env
-        .fields
-        .iter()
-        .filter(|f| !matches!(f.kind, FieldKind::Hidden | FieldKind::Consent))
-        .filter_map(|f| Some((f.id.as_str(), submission.fields.get(f.id.as_str())?)))
-        .collect();
-    let texts: Vec<&str> = consents.iter().map(|f| f.label.as_str()).collect();
-    store::remember(&answers, &texts);
+    if !agreed.is_empty() {
+        store::remember(&answers, &agreed);
+    }
 }
