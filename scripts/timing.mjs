@@ -28,12 +28,14 @@ import { launch } from "../tests/support/browser.mjs";
 const LOADS = Number(process.env.TIMING_LOADS ?? 20);
 const STRICT = process.env.TIMING_STRICT === "1";
 const FORM = "demo";
+// The first field that takes typed text, in the plain form and in Baton's.
+const FIELD = "input:not([type=hidden]):not([type=checkbox]):not([disabled])";
 
 // Runs in every page before its own scripts: watches the document and every
 // shadow root attached later for the first text field, and the layout shifts.
 const PROBE = `(() => {
   const m = (window.__timing = { keystroke: null, live: null, cls: 0 });
-  const field = 'input:not([type=hidden]):not([type=checkbox]):not([disabled])';
+  const field = '${FIELD}';
   const roots = [];
   const look = () => {
     if (m.keystroke !== null) return;
@@ -109,7 +111,8 @@ const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-async function load(context, url, { throttle, plain, baton }) {
+/** One cold load of `url`: Baton's page, or the `plain` HTML given in its place. */
+async function load(context, url, throttle, plain) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
@@ -119,7 +122,7 @@ async function load(context, url, { throttle, plain, baton }) {
   await page.addInitScript(PROBE);
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(() => window.__timing.keystroke > 0, null, { timeout: 30_000 });
-  if (baton) await page.waitForFunction(() => window.__timing.live !== null, null, { timeout: 30_000 });
+  if (!plain) await page.waitForFunction(() => window.__timing.live !== null, null, { timeout: 30_000 });
   // Layout shifts of the takeover land in the frames after it.
   await page.waitForTimeout(300);
   const m = await page.evaluate(() => {
@@ -128,8 +131,7 @@ async function load(context, url, { throttle, plain, baton }) {
     return { keystroke: t.keystroke, live: t.live, load: nav.loadEventStart, cls: t.cls };
   });
   // The first text field as it is now (the widget's own once it took over).
-  const field = 'input:not([type=hidden]):not([type=checkbox]):not([disabled])';
-  const first = baton ? page.locator(`baton-form ${field}`).first() : page.locator(`form ${field}`).first();
+  const first = page.locator(`${plain ? "form" : "baton-form"} ${FIELD}`).first();
   await first.focus();
   await page.keyboard.type("a");
   if ((await first.inputValue()) !== "a") throw new Error(`${url}: the first field did not take the key`);
@@ -147,8 +149,8 @@ try {
   const playbook = await (await fetch(`${w.url}/v1/forms/${FORM}`)).json();
   const plain = plainPage(demoHtml, playbook);
   // Warm the Worker's isolate (its pre-rendered HTML is cached per isolate, as in production).
-  await load(browser.context, pageUrl, { throttle: 1, baton: true });
-  await load(browser.context, plainUrl, { throttle: 1, plain });
+  await load(browser.context, pageUrl, 1);
+  await load(browser.context, plainUrl, 1, plain);
 
   const ms = (x) => (x === null ? "     -" : `${x.toFixed(1).padStart(6)}`);
   console.log(`timing: ${LOADS} cold loads per page and setting, medians in ms from navigation start`);
@@ -157,8 +159,8 @@ try {
     const runs = { baton: [], plain: [] };
     // Interleaved, so drift on a shared machine touches both alike.
     for (let i = 0; i < LOADS; i++) {
-      runs.baton.push(await load(browser.context, pageUrl, { throttle, baton: true }));
-      runs.plain.push(await load(browser.context, plainUrl, { throttle, plain }));
+      runs.baton.push(await load(browser.context, pageUrl, throttle));
+      runs.plain.push(await load(browser.context, plainUrl, throttle, plain));
     }
     const med = {};
     for (const [name, rs] of Object.entries(runs)) {

@@ -334,8 +334,11 @@ describe("the widget on a site with a strict Content-Security-Policy", () => {
 
 describe("the form as marketers embed it", () => {
   const listed = "http://127.0.0.1:8787";
-  /** A page at an origin the playbook lists, answered by the browser's routing (see above). */
-  async function openSite(path, body) {
+  /**
+   * A page at an origin the playbook lists, answered by the browser's routing
+   * (see above); `before(page)` sets up more routes before it loads.
+   */
+  async function openSite(path, body, before = async () => {}) {
     await browser.context.grantPermissions(["local-network-access"], { origin: listed });
     const page = await browser.context.newPage();
     const errors = [];
@@ -343,6 +346,7 @@ describe("the form as marketers embed it", () => {
     await page.route(`${listed}/**`, (route) =>
       route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body }),
     );
+    await before(page);
     await page.goto(`${listed}${path}`);
     return { page, errors };
   }
@@ -457,15 +461,7 @@ ${tags}
 
   it("in steps, asks the details only while they can change the outcome, and tells the tag manager each step", async () => {
     // The demo's playbook in two steps, as a marketer would publish it.
-    const page = await browser.context.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await browser.context.grantPermissions(["local-network-access"], { origin: listed });
-    await page.route(`${listed}/**`, (route) => route.fulfill({
-      status: 200, contentType: "text/html; charset=utf-8",
-      body: site(`<script src="${w.url}/embed.js" data-form="demo" async></script>`),
-    }));
-    await page.route(`${w.url}/v1/forms/demo`, async (route) => {
+    const inSteps = (page) => page.route(`${w.url}/v1/forms/demo`, async (route) => {
       const res = await route.fetch();
       const pb = await res.json();
       pb.steps = [
@@ -475,7 +471,7 @@ ${tags}
       Object.assign(pb.text.en, { next: "Continue", back: "Back" });
       await route.fulfill({ response: res, json: pb });
     });
-    await page.goto(`${listed}/steps`);
+    const { page, errors } = await openSite("/steps", site(`<script src="${w.url}/embed.js" data-form="demo" async></script>`), inSteps);
     await widgetLive(page);
     const label = (text) => page.getByLabel(text, { exact: false }).first();
     await label("Work email").fill("ana.souza@acme-industrial.de");

@@ -151,8 +151,8 @@ pub fn mount(
 /// Fills in what a returning visitor who consented told us before, and
 /// answers the fields that need not be asked again: those left empty (or
 /// answered the same) in the pre-rendered form, except the one being typed in,
-/// and only while the answer is still valid and, for consent, the text the
-/// same as the one agreed to.
+/// and for consent only while the text is the one agreed to. (`State::new`
+/// asks again any of them that is no longer valid.)
 fn recall(env: &Env, submission: &mut Submission, typing: Option<&str>) -> Vec<AttrValue> {
     let Some(known) = store::known() else {
         return Vec::new();
@@ -174,11 +174,6 @@ fn recall(env: &Env, submission: &mut Submission, typing: Option<&str>) -> Vec<A
         }
         if typing != Some(f.id.as_str()) {
             asked_before.push(f.id.clone());
-        }
-    }
-    for e in env.playbook.preview(submission).field_errors {
-        if let Some(i) = asked_before.iter().position(|id| *id == e.field) {
-            asked_before.remove(i);
         }
     }
     asked_before

@@ -91,8 +91,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(env: Rc<Env>, submission: Submission, known: Vec<AttrValue>) -> Self {
+    pub fn new(env: Rc<Env>, submission: Submission, mut known: Vec<AttrValue>) -> Self {
         let decision = Rc::new(env.playbook.preview(&submission));
+        // A remembered answer the playbook no longer accepts is asked again.
+        known.retain(|id| !decision.field_errors.iter().any(|e| e.field == **id));
         let mut state = State {
             env,
             submission,
@@ -501,6 +503,16 @@ mod tests {
         assert_eq!(s.step, 1, "starts where something is left to ask");
         assert_eq!(s.prev_step(), 1, "no Back to a step with nothing on it");
         assert_eq!(s.progress(1), (1, 1));
+    }
+
+    #[test]
+    fn a_remembered_answer_no_longer_valid_is_asked_again() {
+        let mut sub = first_step("RevOps manager").submission.clone();
+        sub.fields.insert("email".into(), text("not an address"));
+        let known = ["email", "name"].map(AttrValue::from).to_vec();
+        let s = State::new(two_steps(), sub, known);
+        assert_eq!(s.known, [AttrValue::from("name")]);
+        assert!(asked(&s, 0).contains(&"email".to_owned()));
     }
 
     fn s_ids(s: &State, step: usize) -> Vec<AttrValue> {

@@ -164,17 +164,12 @@ fn answer(v: &JsValue) -> Option<Value> {
     v.as_string().map(Value::Text)
 }
 
-/// The stored record, however old.
-fn stored() -> Option<JsValue> {
-    JSON::parse(&local()?.get_item(KNOWN_KEY).ok()??)
-        .ok()
-        .filter(|o| o.is_object())
-}
-
 /// What this visitor told an earlier form on this site, if they consented
 /// and it is not too old.
 pub fn known() -> Option<Known> {
-    let o = stored()?;
+    let o = JSON::parse(&local()?.get_item(KNOWN_KEY).ok()??)
+        .ok()
+        .filter(|o| o.is_object())?;
     if js_sys::Date::now() - get(&o, "at").as_f64().unwrap_or(0.0) > KNOWN_MAX_AGE_MS {
         forget();
         return None;
