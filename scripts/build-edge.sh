@@ -15,7 +15,8 @@ cargo run -q -p baton-cli -- check icp.toml >/dev/null
 
 export WASM_BINDGEN_BIN=wasm-bindgen
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
-export ESBUILD_BIN="$root/node_modules/@esbuild/linux-x64/bin/esbuild"
+# esbuild installs its own platform binary here, whatever the machine.
+export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
 for tool in "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
   [ -x "$tool" ] || { echo "build-edge: $tool is missing; run scripts/setup.sh" >&2; exit 1; }
 done

@@ -15,12 +15,8 @@ say() { printf '\033[1me2e:\033[0m %s\n' "$*"; }
 status=0
 
 if [ "${BATON_E2E_NO_BUILD:-0}" != 1 ]; then
-  if [ -f scripts/build-widget.sh ]; then
-    say "building the widget (scripts/build-widget.sh)"
-    bash scripts/build-widget.sh >/dev/null || { echo "e2e: the widget build failed" >&2; exit 1; }
-  else
-    say "warning: scripts/build-widget.sh does not exist yet; the browser tests will fail without dist/"
-  fi
+  say "building the widget (scripts/build-widget.sh)"
+  bash scripts/build-widget.sh >/dev/null || { echo "e2e: the widget build failed" >&2; exit 1; }
   say "building the Worker (scripts/build-edge.sh)"
   bash scripts/build-edge.sh || { echo "e2e: the Worker build failed" >&2; exit 1; }
 fi

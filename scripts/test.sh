@@ -29,10 +29,10 @@ step "clippy (wasm32)"   cargo clippy -p baton-shared -p baton-widget -p baton-e
 step "native tests"      cargo test --workspace
 # The engine without `diagnostics`, as the widget links it: the same vectors must pass.
 step "native tests (no diagnostics)" cargo test -p baton-shared --no-default-features --features toml,email-lists --tests
-[ -x scripts/test-wasm.sh ]    && step "vectors in wasm (Chromium)" bash scripts/test-wasm.sh
-[ -x scripts/build-widget.sh ] && step "widget build"               bash scripts/build-widget.sh
-[ -x scripts/e2e.sh ]          && step "end to end (workerd + Chromium)" bash scripts/e2e.sh
-[ -x scripts/size-budget.sh ]  && step "widget size budgets"        bash scripts/size-budget.sh
+step "vectors in wasm (Chromium)"      bash scripts/test-wasm.sh
+step "widget build"                    bash scripts/build-widget.sh
+step "end to end (workerd + Chromium)" bash scripts/e2e.sh
+step "widget size budgets"             bash scripts/size-budget.sh
 # First keystroke, load event and layout shift beside a plain HTML form (prints figures).
 step "load timing (Chromium)" node scripts/timing.mjs
 
