@@ -12,7 +12,10 @@ fn main() {
     // A missing list would build an engine that calls no address free mail.
     let src = match std::fs::read_to_string("data/free-email-domains.txt") {
         Ok(s) => s,
-        Err(e) => panic!("shared/data/free-email-domains.txt: {e} (restore it from git)"),
+        Err(e) => {
+            eprintln!("shared/data/free-email-domains.txt: {e} (restore it from git)");
+            std::process::exit(1);
+        }
     };
     let domains: Vec<&str> = src
         .lines()
