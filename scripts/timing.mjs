@@ -45,12 +45,15 @@ const PROBE = `(() => {
         m.keystroke = -1;
         // On screen: the frame after it appeared, and not before the page's
         // first contentful paint (a frame the parser holds back shows nothing).
+        // (first-paint may come in a callback of its own, before it.)
         requestAnimationFrame(() => {
           const at = performance.now();
-          const painted = () => performance.getEntriesByName('first-contentful-paint')[0];
-          if (painted()) m.keystroke = Math.max(at, painted().startTime);
-          else new PerformanceObserver((l, o) => { o.disconnect(); m.keystroke = Math.max(at, painted().startTime); })
-            .observe({ type: 'paint' });
+          new PerformanceObserver((l, o) => {
+            const fcp = l.getEntriesByName('first-contentful-paint')[0];
+            if (!fcp) return;
+            o.disconnect();
+            m.keystroke = Math.max(at, fcp.startTime);
+          }).observe({ type: 'paint', buffered: true });
         });
         return;
       }
