@@ -11,7 +11,7 @@ use baton::{Decision, LeadPost};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, D1Database, Env, Request, Response, Result, RouteContext};
+use worker::{js_sys, D1Database, Env, Request, Response, Result};
 
 use crate::cors::Cors;
 use crate::error::{json_response, AppError};
@@ -59,18 +59,17 @@ fn same_secret(a: &str, b: &str) -> bool {
         == 0
 }
 
-pub async fn handle_get_lead(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_get_lead(req: Request, env: &Env, id: &str) -> Result<Response> {
     let cors = Cors::echo(&req);
-    let id = ctx.param("id").cloned().unwrap_or_default();
-    Ok(match get_lead(&req, &ctx.env, &id).await {
+    Ok(match get_lead(&req, env, id).await {
         Ok(lead) => json_response(&lead, 200, &cors),
         Err(e) => e.into_response(&cors),
     })
 }
 
-pub async fn handle_list_leads(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_list_leads(req: Request, env: &Env) -> Result<Response> {
     let cors = Cors::echo(&req);
-    Ok(match list_leads(&req, &ctx.env).await {
+    Ok(match list_leads(&req, env).await {
         Ok(list) => json_response(&list, 200, &cors),
         Err(e) => e.into_response(&cors),
     })

@@ -19,6 +19,14 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, AppError> {
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(AppError::TooLarge);
     }
+    // A declared length frames the body (the runtime never hands on more),
+    // so it is read in one piece; only a chunked body is counted as it comes.
+    if declared.is_some() {
+        return req
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadJson(format!("it could not be read to the end ({e})")));
+    }
     // A request without a body has no stream: that is an empty body.
     let Ok(mut stream) = req.stream() else {
         return Ok(Vec::new());

@@ -7,7 +7,7 @@ use baton::wire::{
 };
 use baton::{Decision, LeadPost, Playbook, Submission};
 use worker::js_sys;
-use worker::{console_warn, Date, Env, Request, Response, Result, RouteContext};
+use worker::{console_warn, Date, Env, Request, Response, Result};
 
 use crate::body;
 use crate::cors::{Caller, Cors};
@@ -23,7 +23,7 @@ use crate::turns;
 use crate::DB_BINDING;
 
 /// `GET /v1/health`: up, and which playbooks it serves.
-pub fn handle_health(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
+pub fn handle_health(req: Request) -> Result<Response> {
     let body = Health {
         ok: true,
         service: "baton-edge".into(),
@@ -41,9 +41,8 @@ pub fn handle_health(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
 }
 
 /// `GET /v1/forms/{id}`: the public playbook, cacheable, readable by any page.
-pub async fn handle_get_form(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_get_form(req: Request, id: &str) -> Result<Response> {
     let cors = Cors::any();
-    let id = ctx.param("id").map_or("", String::as_str);
     let Some(form) = playbooks::find(id) else {
         return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
@@ -81,23 +80,23 @@ pub fn etag_matches(header: &str, etag: &str) -> bool {
 /// `OPTIONS` on any API path. Answered for every origin: the origin policy
 /// is enforced on the request itself (see `cors.rs`), and a passing
 /// preflight lets a refused page read *why* it was refused.
-pub fn handle_preflight(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
+pub fn handle_preflight(req: Request) -> Result<Response> {
     let mut res = Response::builder().with_status(204).empty();
     Cors::echo(&req).apply_preflight(res.headers_mut());
     Ok(res)
 }
 
 /// Anything outside the routes: a JSON 404, never the router's plain text.
-pub fn handle_not_found(req: Request, _ctx: RouteContext<()>) -> Result<Response> {
-    Ok(AppError::NotFound(req.path()).into_response(&Cors::echo(&req)))
+pub fn handle_not_found(req: Request) -> Response {
+    AppError::NotFound(req.path()).into_response(&Cors::echo(&req))
 }
 
 /// `POST /v1/leads`: re-validate and re-score with the full playbook, pick
 /// the rep, store, answer with the edge's verdict.
-pub async fn handle_submit_lead(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_submit_lead(mut req: Request, env: &Env) -> Result<Response> {
     let cors = Cors::echo(&req);
     let html = prerender::wants_html(&req);
-    Ok(match submit_lead(&mut req, &ctx.env).await {
+    Ok(match submit_lead(&mut req, env).await {
         Ok(taken) => {
             let mut res = if html {
                 let page =
@@ -172,10 +171,11 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
 
     // Who the lead goes to: the same rep as this person's earlier lead, the
     // company's (an earlier lead's rep, or a named account's), or the team's
-    // next turn. Usually one round trip: the owner lookup and the writes in
-    // one batch, the writes guarded in SQL by "no earlier lead names an
-    // owner"; only when one does (or for a named account, whose earlier
-    // leads come first) does a second batch write the lead to that owner.
+    // next turn. Usually one round trip: the writes in one batch, guarded in
+    // SQL by "no earlier lead names an owner". Only when one does (the
+    // guarded insert wrote nothing) is the owner looked up and the lead
+    // written to them; a named account, whose earlier leads come first, is
+    // looked up before.
     let mut earlier: Option<owner::Earlier> = None;
     let mut guarded = routed && keys.any() && keys.named(playbook).is_none();
     if routed && keys.any() && !guarded {
@@ -248,9 +248,6 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         // commits the lead is owed to every channel, and a lead that is not
         // stored takes no rep's turn.
         let mut batch = Vec::new();
-        if guarded {
-            batch.extend(owner::lookup(&db, playbook, &keys, now_ms)?);
-        }
         let storage =
             |e: worker::Error| AppError::StorageUnavailable(format!("binding the turn: {e}"));
         let choice = match (&owner, &slots, &team) {
@@ -299,31 +296,30 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
                 )));
             }
         };
-        let mut results = results.into_iter();
-        if guarded {
-            earlier = first_row(results.next())?;
-            if earlier.is_some() {
+        let stored: Option<store::Stored> = first_row(results.into_iter().nth(lead_at))?;
+        let Some(stored) = stored else {
+            if guarded {
                 // Somebody owns this lead; nothing was written. Again, to them.
+                if let Some(lookup) = owner::lookup(&db, playbook, &keys, now_ms)? {
+                    let read = lookup.all().await.map_err(|e| {
+                        AppError::StorageUnavailable(format!("looking up earlier leads: {e}"))
+                    })?;
+                    earlier = first_row(Some(read))?;
+                }
                 guarded = false;
                 continue;
             }
-        }
-        let mut results = results.skip(lead_at - usize::from(guarded));
-        let stored: Option<store::Stored> = first_row(results.next())?;
-        #[derive(serde::Deserialize)]
-        struct Written {
-            id: String,
-        }
-        let deliveries: Vec<String> = match results.next() {
-            Some(r) => r
-                .results::<Written>()
-                .map_err(|e| AppError::Internal(format!("reading the deliveries written: {e}")))?
-                .into_iter()
-                .map(|w| w.id)
-                .collect(),
-            None => Vec::new(),
+            return Err(AppError::Internal(format!("lead {id} was not written")));
         };
-        break (stored.and_then(|s| s.assigned_rep), deliveries);
+        // The statement kept the deliveries of the rep the lead was stored
+        // with (chosen in the same transaction): the same ones, by the same ids.
+        let kept = stored.assigned_rep.as_deref().unwrap_or("");
+        let deliveries: Vec<String> = by_rep
+            .iter()
+            .filter(|(rep, _)| *rep == kept)
+            .flat_map(|(_, plan)| plan.iter().map(|d| d.id.clone()))
+            .collect();
+        break (stored.assigned_rep, deliveries);
     };
     outbox::enqueue(env, deliveries).await;
     if agreement == Agreement::Mismatch {
@@ -454,7 +450,7 @@ fn check_wire_version(
 
 /// `POST /v1/evaluate`: the playbook tester (`baton::wire::EvaluatePost`);
 /// stores nothing.
-pub async fn handle_evaluate(mut req: Request, _ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_evaluate(mut req: Request) -> Result<Response> {
     let cors = Cors::echo(&req);
     Ok(match evaluate(&mut req).await {
         Ok(decision) => json_response(&Evaluated { decision }, 200, &cors),

@@ -31,8 +31,8 @@ mod sweeper;
 mod turns;
 
 use worker::{
-    console_error, event, Context, Env, MessageBatch, Request, Response, Result, Router,
-    ScheduleContext, ScheduledEvent,
+    console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext,
+    ScheduledEvent,
 };
 
 use crate::cors::Cors;
@@ -53,11 +53,26 @@ pub const DEAD_LETTERS_QUEUE: &str = "baton-deliveries-dlq";
 
 /// A setting from the Worker's secrets or vars (`wrangler secret put`,
 /// `[vars]`, `.dev.vars` locally).
+/// Read once per isolate: a Worker's secrets and vars are fixed for its
+/// lifetime (a new value is a new deployment), and the lookup through the
+/// binding's type checks was a measurable part of every intake.
 pub fn setting(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(String, Option<String>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(v) =
+        SEEN.with_borrow(|seen| seen.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+    {
+        return v;
+    }
+    let value = env
+        .secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
+        .ok();
+    SEEN.with_borrow_mut(|seen| seen.push((name.to_owned(), value.clone())));
+    value
 }
 
 /// Deliveries and dead letters: see `deliver.rs`.
@@ -81,80 +96,75 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let (path, cors) = (req.path(), Cors::echo(&req));
-    // The method as sent: the router reads one it does not know (QUERY, say)
-    // as GET, so any method a path does not take is refused here first.
+    // The method as sent, so one the API does not know (QUERY, say) is
+    // refused with the methods the path takes instead of read as GET.
     let method = req.inner().method();
-    if let Some(allow) = allowed_methods(&path) {
-        if !allow.split(", ").any(|m| m == method) {
+    let Some(route) = Route::of(&path) else {
+        return Ok(handle_not_found(req));
+    };
+    let res = match (route, method.as_str()) {
+        (Route::Health, "GET" | "HEAD") => handle_health(req),
+        (Route::Form(id), "GET" | "HEAD") => handle_get_form(req, id).await,
+        (Route::FormHtml(id), "GET" | "HEAD") => prerender::handle_form_html(req, id).await,
+        (Route::Leads, "POST") => handle_submit_lead(req, &env).await,
+        (Route::Leads, "GET") => admin::handle_list_leads(req, &env).await,
+        (Route::Lead(id), "GET") => admin::handle_get_lead(req, &env, id).await,
+        (Route::Evaluate, "POST") => handle_evaluate(req).await,
+        (r, "OPTIONS") if r.allow().contains("OPTIONS") => handle_preflight(req),
+        (r, _) => {
             return Ok(AppError::MethodNotAllowed {
                 method,
-                path,
-                allow,
+                path: path.clone(),
+                allow: r.allow(),
             }
-            .into_response(&cors));
+            .into_response(&cors))
         }
-    }
-    let res = Router::new()
-        .get("/v1/health", handle_health)
-        .head("/v1/health", handle_health)
-        .get_async("/v1/forms/:id", handle_get_form)
-        .head_async("/v1/forms/:id", handle_get_form)
-        .get_async("/v1/forms/:id/html", prerender::handle_form_html)
-        .head_async("/v1/forms/:id/html", prerender::handle_form_html)
-        .post_async("/v1/leads", handle_submit_lead)
-        .get_async("/v1/leads", admin::handle_list_leads)
-        .get_async("/v1/leads/:id", admin::handle_get_lead)
-        .post_async("/v1/evaluate", handle_evaluate)
-        .options("/v1/forms/:id", handle_preflight)
-        .options("/v1/forms/:id/html", handle_preflight)
-        .options("/v1/leads", handle_preflight)
-        .options("/v1/leads/:id", handle_preflight)
-        .options("/v1/evaluate", handle_preflight)
-        .or_else_any_method("/", handle_not_found)
-        .or_else_any_method("/*path", handle_not_found)
-        .run(req, env)
-        .await;
-    Ok(finish(res, &method, &path, &cors))
+    };
+    // A handler's `Err` would become a bare 500: it becomes a JSON error.
+    Ok(res.unwrap_or_else(|e| AppError::from(e).into_response(&cors)))
 }
 
-/// The methods each API path takes (the routes above), for `Allow`; `None`
-/// for a path that is not the API's (a JSON 404 whatever the method).
-fn allowed_methods(path: &str) -> Option<&'static str> {
-    match path {
-        "/v1/health" => Some("GET, HEAD"),
-        "/v1/leads" => Some("GET, POST, OPTIONS"),
-        "/v1/evaluate" => Some("POST, OPTIONS"),
-        p => {
-            let one = |prefix: &str| {
-                p.strip_prefix(prefix)
-                    .is_some_and(|id| !id.is_empty() && !id.contains('/'))
-            };
-            let html = p
-                .strip_prefix("/v1/forms/")
-                .and_then(|rest| rest.strip_suffix("/html"))
-                .is_some_and(|id| !id.is_empty() && !id.contains('/'));
-            if one("/v1/forms/") || html {
-                Some("GET, HEAD, OPTIONS")
-            } else if one("/v1/leads/") {
-                Some("GET, OPTIONS")
-            } else {
-                None
+/// The API's paths, read once per request (a router built and dropped per
+/// request cost more than the match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Health,
+    Form(&'a str),
+    FormHtml(&'a str),
+    Leads,
+    Lead(&'a str),
+    Evaluate,
+}
+
+impl<'a> Route<'a> {
+    /// `None` for a path that is not the API's (a JSON 404 whatever the method).
+    fn of(path: &'a str) -> Option<Self> {
+        let one = |rest: &'a str| Some(rest).filter(|id| !id.is_empty() && !id.contains('/'));
+        match path {
+            "/v1/health" => Some(Route::Health),
+            "/v1/leads" => Some(Route::Leads),
+            "/v1/evaluate" => Some(Route::Evaluate),
+            p => {
+                if let Some(rest) = p.strip_prefix("/v1/forms/") {
+                    match rest.strip_suffix("/html").and_then(one) {
+                        Some(id) => Some(Route::FormHtml(id)),
+                        None => one(rest).map(Route::Form),
+                    }
+                } else {
+                    p.strip_prefix("/v1/leads/").and_then(one).map(Route::Lead)
+                }
             }
         }
     }
-}
 
-/// The router answers a known path with the wrong method in plain text, and
-/// a handler's `Err` would become a bare 500: both become JSON errors here.
-fn finish(res: Result<Response>, method: &str, path: &str, cors: &Cors) -> Response {
-    match res {
-        Ok(r) if r.status_code() == 405 => AppError::MethodNotAllowed {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            allow: allowed_methods(path).unwrap_or(""),
+    /// The methods the path takes, for `Allow`.
+    fn allow(self) -> &'static str {
+        match self {
+            Route::Health => "GET, HEAD",
+            Route::Leads => "GET, POST, OPTIONS",
+            Route::Evaluate => "POST, OPTIONS",
+            Route::Form(_) | Route::FormHtml(_) => "GET, HEAD, OPTIONS",
+            Route::Lead(_) => "GET, OPTIONS",
         }
-        .into_response(cors),
-        Ok(r) => r,
-        Err(e) => AppError::from(e).into_response(cors),
     }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use baton::wire::Accepted;
-use worker::{Request, Response, Result, RouteContext};
+use worker::{Request, Response, Result};
 
 use crate::cors::Cors;
 use crate::error::AppError;
@@ -28,9 +28,8 @@ thread_local! {
 /// `GET /v1/forms/{id}/html?locale=de-AT`: the form in the playbook's best
 /// locale for the one asked, cacheable, readable by any page. `preview=1`
 /// adds the marketer's score panel.
-pub async fn handle_form_html(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+pub async fn handle_form_html(req: Request, id: &str) -> Result<Response> {
     let cors = Cors::any();
-    let id = ctx.param("id").map_or("", String::as_str);
     let Some(form) = playbooks::find(id) else {
         return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
