@@ -5,7 +5,7 @@
 //   WEBHOOK_URL_<X>    -> http://127.0.0.1:<port>/hooks/<x>
 //   WEBHOOK_SECRET_<X> -> a fresh whsec_ secret (Standard Webhooks)
 //   SLACK_URL_<X>      -> http://127.0.0.1:<port>/slack/<x>
-// plus ADMIN_TOKEN for the admin API. Values already in the file are kept,
+// plus ADMIN_TOKEN for the admin API and LINK_SECRET for feedback links. Values already in the file are kept,
 // so secrets stay stable across runs.
 // Usage: node scripts/dev-vars.mjs [--playbook icp.toml] [--out .dev.vars] [--port 8788]
 //        node scripts/dev-vars.mjs --print ...   (to stdout, nothing written)
@@ -32,6 +32,8 @@ export function devVars(toml, port, keep = {}) {
   const vars = {};
   for (const n of names(toml)) vars[n] = keep[n] ?? valueFor(n, port);
   vars.ADMIN_TOKEN = keep.ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
+  // Signs the feedback links in every delivery (edge/src/feedback.rs).
+  vars.LINK_SECRET = keep.LINK_SECRET ?? randomBytes(32).toString("base64url");
   return vars;
 }
 

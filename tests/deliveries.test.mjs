@@ -11,6 +11,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -366,6 +367,172 @@ describe("the admin read API", () => {
     assert.equal(page.leads.length, 2);
     const rest = await (await fetch(`${w.url}/v1/leads?limit=2&since=${page.next}`, { headers: admin() })).json();
     assert.ok(rest.leads[0].id > page.leads[1].id, "the next page starts after the last");
+  });
+});
+
+describe("sales answers back", () => {
+  // The form post a rep's browser makes from a feedback page.
+  const confirm = (link, extra = {}) => {
+    const q = new URL(link).searchParams;
+    for (const [k, v] of Object.entries(extra)) q.set(k, v);
+    return fetch(`${w.url}/v1/feedback`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: q.toString(),
+    });
+  };
+  const delivered = async (sub) => {
+    rx.reset();
+    const { lead_id, assigned_rep } = await lead(sub);
+    await rx.waitFor(() => webhooks((r) => leadOf(r) === lead_id).length === 1 && slacks().length === 1, 5_000);
+    return { lead_id, rep: assigned_rep.id, hook: webhooks((r) => leadOf(r) === lead_id)[0], slack: slacks()[0] };
+  };
+
+  it("a delivered lead carries signed links; the link's page asks, one click records it with who and when, once", async () => {
+    const sub = emeaVp({ name: "Ada <b>Lovelace</b>", company: "Analytical Engines" });
+    const { lead_id, rep, hook, slack } = await delivered(sub);
+    const links = hook.event.data.feedback;
+    assert.ok(links, "the webhook event has feedback links");
+    for (const a of ["accepted", "rejected", "contacted", "meeting_booked", "won", "lost"]) {
+      const u = new URL(links[a]);
+      assert.equal(u.origin + u.pathname, `${w.url}/v1/feedback`);
+      assert.equal(u.searchParams.get("a"), a);
+      assert.equal(u.searchParams.get("by"), rep, "the link names the rep the webhook went to");
+    }
+    const days = (Date.parse(links.expires_at) - Date.now()) / 86_400_000;
+    assert.ok(days > 29.9 && days <= 30, `links live link_days (30): ${days}`);
+    // The team's Slack message: the same actions as buttons, signed for the team.
+    const buttons = slack.message.blocks.filter((b) => b.type === "actions").flatMap((b) => b.elements);
+    assert.deepEqual(buttons.map((b) => b.text.text), ["Accept", "Reject", "Contacted", "Meeting booked", "Won", "Lost", "Open lead"]);
+    assert.equal(new URL(buttons[0].url).searchParams.get("by"), "team:emea-enterprise");
+    assert.equal(slack.valid, true, slack.error);
+
+    // Opening the link records nothing (mail scanners open links): it asks.
+    const page = await fetch(links.accepted);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type"), /text\/html/);
+    assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+    assert.match(page.headers.get("content-security-policy"), /default-src 'none'/);
+    const html = await page.text();
+    assert.ok(html.includes("Accept this lead?"), html);
+    assert.ok(html.includes("Ada &lt;b&gt;Lovelace&lt;/b&gt;"), "the lead's name, escaped");
+    assert.ok(html.includes("Analytical Engines"));
+    assert.ok(!html.includes("<b>Lovelace</b>"));
+    assert.deepEqual((await (await fetch(`${w.url}/v1/leads/${lead_id}`, { headers: admin() })).json()).outcomes, []);
+
+    const done = await confirm(links.accepted);
+    assert.equal(done.status, 201);
+    assert.match(await done.text(), /Recorded: Accept/);
+    const again = await confirm(links.accepted);
+    assert.equal(again.status, 200);
+    assert.match(await again.text(), /Already recorded/);
+    const record = await (await fetch(`${w.url}/v1/leads/${lead_id}`, { headers: admin() })).json();
+    assert.equal(record.outcomes.length, 1, "one record for two clicks");
+    assert.equal(record.outcomes[0].action, "accepted");
+    assert.equal(record.outcomes[0].by, rep);
+    assert.equal(record.outcomes[0].source, "link");
+    assert.ok(record.first_touch_at, "accepting is the first touch");
+    assert.ok(Math.abs(Date.parse(record.first_touch_at) - Date.now()) < 10_000);
+    assert.equal(record.first_touch_at, record.outcomes[0].at);
+
+    // A later contact does not move the first touch.
+    assert.equal((await confirm(links.contacted)).status, 201);
+    const after = await (await fetch(`${w.url}/v1/leads/${lead_id}`, { headers: admin() })).json();
+    assert.equal(after.first_touch_at, record.first_touch_at);
+    assert.deepEqual(after.outcomes.map((o) => o.action).sort(), ["accepted", "contacted"]);
+  });
+
+  it("a rejection names one of the playbook's reasons, a win its amount; a deal ends once; forged and expired links record nothing", async () => {
+    const { lead_id, hook } = await delivered(emeaVp());
+    const links = hook.event.data.feedback;
+    const page = await (await fetch(links.rejected)).text();
+    for (const r of ["Not a fit", "Student or job seeker", "Competitor"]) assert.ok(page.includes(`<option>${r}</option>`), r);
+
+    const noReason = await confirm(links.rejected);
+    assert.equal(noReason.status, 422);
+    assert.match(await noReason.text(), /needs a reason: Not a fit, Student or job seeker/);
+    const unknown = await confirm(links.rejected, { reason: "Weather" });
+    assert.equal(unknown.status, 422);
+    assert.equal((await confirm(links.rejected, { reason: "not a fit" })).status, 201);
+
+    assert.equal((await confirm(links.won)).status, 422, "a win needs its amount");
+    assert.equal((await confirm(links.won, { amount: "-5" })).status, 422);
+    assert.equal((await confirm(links.won, { amount: "48000" })).status, 201);
+    const lost = await confirm(links.lost, { reason: "Price" });
+    assert.equal(lost.status, 409);
+    assert.match(await lost.text(), /already marked won/);
+
+    const forged = new URL(links.accepted);
+    forged.searchParams.set("a", "won");
+    assert.equal((await fetch(forged)).status, 403);
+    assert.equal((await confirm(forged.href, { amount: "1" })).status, 403);
+    const other = new URL(links.accepted);
+    other.searchParams.set("lead", "01JAAAAAAAAAAAAAAAAAAAAAAA");
+    assert.equal((await confirm(other.href)).status, 403, "a link is for one lead");
+    const stale = new URL(links.accepted);
+    stale.searchParams.set("exp", "1000");
+    assert.equal((await fetch(stale)).status, 403, "a changed expiry is a forgery");
+    // Signed here as the edge signs (HMAC-SHA256 over length-prefixed parts,
+    // shared/src/outcome.rs), but expired: refused with 410.
+    const expired = new URL(links.accepted);
+    const exp = String(Math.floor(Date.now() / 1000) - 10);
+    const mac = createHmac("sha256", vars.LINK_SECRET);
+    for (const part of ["baton-feedback-v1", lead_id, "accepted", expired.searchParams.get("by"), exp]) {
+      const bytes = Buffer.from(part);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(bytes.length);
+      mac.update(len).update(bytes);
+    }
+    expired.searchParams.set("exp", exp);
+    expired.searchParams.set("sig", mac.digest("base64url"));
+    const gone = await fetch(expired);
+    assert.equal(gone.status, 410);
+    assert.match(await gone.text(), /expired/);
+    assert.equal((await confirm(expired.href)).status, 410);
+    const incomplete = new URL(links.accepted);
+    incomplete.searchParams.delete("sig");
+    assert.equal((await fetch(incomplete)).status, 400);
+
+    const record = await (await fetch(`${w.url}/v1/leads/${lead_id}`, { headers: admin() })).json();
+    const by = Object.fromEntries(record.outcomes.map((o) => [o.action, o]));
+    assert.deepEqual(Object.keys(by).sort(), ["rejected", "won"]);
+    assert.equal(by.rejected.reason, "Not a fit", "the reason as the playbook spells it");
+    assert.equal(by.won.amount, 48000);
+    assert.equal(record.first_touch_at, null, "neither a rejection nor a win is a first touch");
+  });
+
+  it("a CRM records the same outcomes through the admin API, idempotently", async () => {
+    const { lead_id } = await lead(emeaVp());
+    const url = `${w.url}/v1/leads/${lead_id}/outcomes`;
+    assert.equal((await post(url, { action: "contacted", by: "crm:jo" })).status, 401);
+    assert.equal((await post(url, { action: "contacted", by: "crm:jo" }, { authorization: "Bearer nope" })).status, 403);
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const first = await post(url, { action: "contacted", by: "crm:jo", at }, admin());
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.body.already, false);
+    assert.equal(first.body.outcome.source, "api");
+    assert.equal(first.body.outcome.at, at);
+    assert.equal(first.body.first_touch_at, at, "the CRM's time is the first touch");
+    const retry = await post(url, { action: "contacted", by: "crm:jo" }, admin());
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.already, true);
+    assert.equal(retry.body.outcome.at, at);
+    const bad = [
+      [{ action: "won", by: "crm:jo" }, 422, "invalid_outcome"],
+      [{ action: "lost", by: "crm:jo", reason: "Weather" }, 422, "invalid_outcome"],
+      [{ action: "accepted", by: "" }, 422, "invalid_outcome"],
+      [{ action: "accepted", by: "x", at: "yesterday" }, 422, "invalid_outcome"],
+      [{ action: "accepted", by: "x", at: "2999-01-01T00:00:00Z" }, 422, "invalid_outcome"],
+      [{ action: "promoted", by: "x" }, 400, "invalid_request"],
+    ];
+    for (const [body, status, code] of bad) {
+      const res = await post(url, body, admin());
+      assert.equal(res.status, status, `${JSON.stringify(body)}: ${res.text}`);
+      assert.equal(res.body.error.code, code);
+    }
+    const missing = await post(`${w.url}/v1/leads/01JAAAAAAAAAAAAAAAAAAAAAAA/outcomes`, { action: "accepted", by: "x" }, admin());
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, "lead_not_found");
   });
 });
 

@@ -12,7 +12,7 @@
 
 use anyhow::{bail, Result};
 use baton::event::Event;
-use baton::records::{LeadList, LeadRecord};
+use baton::records::{LeadList, LeadRecord, OutcomePost, Recorded};
 use baton::wire::{Accepted, ErrorBody, EvaluatePost, Evaluated, Health, LeadPost, WIRE_VERSION};
 use baton::{EventType, RawPlaybook};
 use schemars::generate::{Contract, SchemaSettings};
@@ -30,6 +30,7 @@ pub fn document() -> Result<Value> {
     let mut reads = generator(Contract::Deserialize);
     let lead_post = Value::from(reads.subschema_for::<LeadPost>());
     let evaluate_post = Value::from(reads.subschema_for::<EvaluatePost>());
+    let outcome_post = Value::from(reads.subschema_for::<OutcomePost>());
     let playbook = Value::from(reads.subschema_for::<RawPlaybook>());
     let mut writes = generator(Contract::Serialize);
     let accepted = Value::from(writes.subschema_for::<Accepted>());
@@ -38,6 +39,7 @@ pub fn document() -> Result<Value> {
     let error_body = Value::from(writes.subschema_for::<ErrorBody>());
     let lead_record = Value::from(writes.subschema_for::<LeadRecord>());
     let lead_list = Value::from(writes.subschema_for::<LeadList>());
+    let recorded = Value::from(writes.subschema_for::<Recorded>());
     let event = Value::from(writes.subschema_for::<Event>());
     for (name, schema) in reads
         .take_definitions(true)
@@ -256,6 +258,39 @@ pub fn document() -> Result<Value> {
             "503": storage
         }
     });
+    let post_outcome = json!({
+        "operationId": "postOutcome",
+        "summary": "Record what sales did with a lead",
+        "description": "Accepted, rejected (with one of the playbook's `outcomes.reject_reasons`), contacted, meeting booked, won (with `amount`) or lost (with one of `outcomes.loss_reasons`): what the feedback links in deliveries record, for a CRM. Each action is recorded once per lead; a repeat answers the first record with `already: true`. The first `accepted` or `contacted` is the lead's first touch, which stops its SLA clock.",
+        "tags": ["admin"],
+        "security": admin,
+        "requestBody": {
+            "required": true,
+            "content": { "application/json": {
+                "schema": outcome_post,
+                "example": { "action": "won", "by": "ana", "amount": 48000 }
+            } }
+        },
+        "responses": {
+            "201": ok("Recorded.", &recorded),
+            "200": ok("Recorded before: the first record.", &recorded),
+            "400": error("Not JSON, or an unknown action."),
+            "401": unauthorized,
+            "403": forbidden,
+            "404": error("There is no such lead."),
+            "409": error("Won after lost, or lost after won: a deal ends once."),
+            "422": error("A reason or amount that does not go with the action, or an `at` that is not a past RFC 3339 time."),
+            "503": storage
+        }
+    });
+    let link_params = json!([
+        { "name": "lead", "in": "query", "required": true, "schema": { "type": "string" } },
+        { "name": "a", "in": "query", "required": true, "schema": { "type": "string", "enum": ["accepted", "rejected", "contacted", "meeting_booked", "won", "lost"] } },
+        { "name": "by", "in": "query", "required": true, "schema": { "type": "string" }, "description": "Who the delivery went to: a rep id or `team:<id>`." },
+        { "name": "exp", "in": "query", "required": true, "schema": { "type": "integer" }, "description": "Unix seconds after which the link is refused (410)." },
+        { "name": "sig", "in": "query", "required": true, "schema": { "type": "string" }, "description": "base64url HMAC-SHA256 over the other four, keyed with the `LINK_SECRET` secret." }
+    ]);
+    let html = |why: &str| json!({ "description": why, "content": { "text/html": { "schema": { "type": "string" } } } });
 
     Ok(json!({
         "openapi": "3.1.0",
@@ -363,6 +398,58 @@ pub fn document() -> Result<Value> {
                 }],
                 "get": get_lead,
                 "options": preflight("leadPreflight")
+            },
+            "/v1/leads/{id}/outcomes": {
+                "parameters": [{
+                    "name": "id", "in": "path", "required": true,
+                    "description": "The lead id.",
+                    "schema": { "type": "string" }
+                }],
+                "post": post_outcome
+            },
+            "/v1/feedback": {
+                "get": {
+                    "operationId": "feedbackPage",
+                    "summary": "The page a feedback link opens",
+                    "description": "Every delivered lead carries one signed, expiring link per outcome (`data.feedback` of the event, buttons in Slack). Opening it records nothing (mail scanners and chat unfurlers open links): the page shows the lead and one button, which posts the form below.",
+                    "tags": ["feedback"],
+                    "parameters": link_params,
+                    "responses": {
+                        "200": html("What the link records, and the button; or what was recorded already."),
+                        "400": html("The link is incomplete."),
+                        "403": html("The signature does not match: not a link Baton made, or one changed."),
+                        "404": html("The lead is gone."),
+                        "410": html("The link expired (`outcomes.link_days`).")
+                    }
+                },
+                "post": {
+                    "operationId": "feedbackRecord",
+                    "summary": "Record a feedback link's outcome",
+                    "description": "The page's form: the link's five parameters, plus `reason` (rejected, lost) or `amount` (won).",
+                    "tags": ["feedback"],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/x-www-form-urlencoded": { "schema": {
+                            "type": "object",
+                            "required": ["lead", "a", "by", "exp", "sig"],
+                            "properties": {
+                                "lead": { "type": "string" }, "a": { "type": "string" }, "by": { "type": "string" },
+                                "exp": { "type": "string" }, "sig": { "type": "string" },
+                                "reason": { "type": "string" }, "amount": { "type": "string" }
+                            }
+                        } } }
+                    },
+                    "responses": {
+                        "201": html("Recorded, with who and when."),
+                        "200": html("Recorded before: who and when."),
+                        "400": html("The link is incomplete."),
+                        "403": html("The signature does not match."),
+                        "404": html("The lead is gone."),
+                        "409": html("Won after lost, or lost after won."),
+                        "410": html("The link expired."),
+                        "422": html("A reason or amount that does not go with the outcome.")
+                    }
+                }
             },
             "/v1/evaluate": {
                 "post": {

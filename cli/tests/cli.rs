@@ -633,6 +633,15 @@ fn every_event_the_edge_delivers_holds_to_its_webhook_and_only_to_its_own() {
             sla_deadline: Some("2026-12-02T10:15:00.000Z"),
             agreement: baton::wire::Agreement::Match,
             content: vec![],
+            feedback: Some(baton::event::FeedbackLinks {
+                expires_at: "2027-01-01T10:00:00.000Z".into(),
+                accepted: "https://edge.example/v1/feedback?a=accepted".into(),
+                rejected: "https://edge.example/v1/feedback?a=rejected".into(),
+                contacted: "https://edge.example/v1/feedback?a=contacted".into(),
+                meeting_booked: "https://edge.example/v1/feedback?a=meeting_booked".into(),
+                won: "https://edge.example/v1/feedback?a=won".into(),
+                lost: "https://edge.example/v1/feedback?a=lost".into(),
+            }),
         },
     );
     assert_eq!(lead.kind, "lead.qualified");

@@ -75,6 +75,63 @@ pub async fn handle_list_leads(req: Request, env: &Env) -> Result<Response> {
     })
 }
 
+/// `POST /v1/leads/{id}/outcomes`: a CRM (or any tool with the admin
+/// token) records what sales did with a lead, as the links in deliveries do.
+pub async fn handle_post_outcome(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+    let cors = Cors::echo(&req);
+    Ok(match post_outcome(&mut req, env, id).await {
+        Ok(r) => json_response(&r, if r.already { 200 } else { 201 }, &cors),
+        Err(e) => e.into_response(&cors),
+    })
+}
+
+async fn post_outcome(
+    req: &mut Request,
+    env: &Env,
+    id: &str,
+) -> std::result::Result<baton::records::Recorded, AppError> {
+    authorize(req, env)?;
+    let raw = crate::body::read_capped(req).await?;
+    let post: baton::records::OutcomePost = crate::body::shape(crate::body::parse_json(&raw)?)?;
+    let by = post.by.trim();
+    if by.is_empty() || by.chars().count() > 200 {
+        return Err(AppError::InvalidOutcome(
+            "`by` names who answered: 1 to 200 characters".into(),
+        ));
+    }
+    let now = worker::Date::now().as_millis() as f64;
+    let at = match post.at.as_deref() {
+        None => now,
+        Some(t) => {
+            let ms = js_sys::Date::parse(t);
+            if ms.is_nan() {
+                return Err(AppError::InvalidOutcome(format!(
+                    "`at` is not an RFC 3339 time: `{t}`"
+                )));
+            }
+            if ms > now + 60_000.0 {
+                return Err(AppError::InvalidOutcome(format!(
+                    "`at` is in the future: `{t}`"
+                )));
+            }
+            ms
+        }
+    };
+    crate::feedback::record(
+        &db(env)?,
+        id,
+        crate::feedback::Outcome {
+            action: post.action,
+            by: by.to_owned(),
+            source: "api",
+            reason: post.reason,
+            amount: post.amount,
+            at,
+        },
+    )
+    .await
+}
+
 fn db(env: &Env) -> std::result::Result<D1Database, AppError> {
     env.d1(DB_BINDING)
         .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))
@@ -102,6 +159,8 @@ struct LeadRow {
     agreement: Agreement,
     playbook_version: String,
     returning_of: Option<String>,
+    first_touch_at: Option<f64>,
+    sla_missed_at: Option<f64>,
     #[serde(default)]
     n_delivered: u32,
     #[serde(default)]
@@ -135,13 +194,15 @@ impl LeadRow {
                 failed: self.n_failed,
                 disabled: self.n_disabled,
             },
+            first_touch_at: self.first_touch_at.map(iso),
+            sla_missed_at: self.sla_missed_at.map(iso),
         }
     }
 }
 
 const COLUMNS: &str = "l.id, l.form_id, l.created_at, l.status, l.submission, l.decision, \
      l.score, l.grade, l.qualified, l.knocked_out, l.route_id, l.team_id, l.assigned_rep, \
-     l.agreement, l.playbook_version, l.returning_of, \
+     l.agreement, l.playbook_version, l.returning_of, l.first_touch_at, l.sla_missed_at, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'delivered') AS n_delivered, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'pending') AS n_pending, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'failed') AS n_failed, \
@@ -198,15 +259,21 @@ async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<Lea
         )
         .bind(&[text(id)])
         .map_err(storage("binding"))?,
+        db.prepare(crate::feedback::OUTCOMES_OF_LEAD)
+            .bind(&[text(id)])
+            .map_err(storage("binding"))?,
     ];
     let results = db
         .batch(statements)
         .await
         .map_err(storage("reading the lead"))?;
     let mut results = results.into_iter();
-    let (Some(leads), Some(deliveries), Some(attempts)) =
-        (results.next(), results.next(), results.next())
-    else {
+    let (Some(leads), Some(deliveries), Some(attempts), Some(outcomes)) = (
+        results.next(),
+        results.next(),
+        results.next(),
+        results.next(),
+    ) else {
         return Err(AppError::Internal(
             "D1 answered fewer results than asked".into(),
         ));
@@ -219,6 +286,7 @@ async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<Lea
         .ok_or_else(|| AppError::LeadNotFound(id.to_owned()))?;
     let deliveries: Vec<DeliveryRow> = deliveries.results().map_err(storage("deliveries"))?;
     let attempts: Vec<AttemptRow> = attempts.results().map_err(storage("attempts"))?;
+    let outcomes = crate::feedback::outcome_records(outcomes)?;
     let submission: LeadPost = crate::body::parse_json(lead.submission.as_bytes())
         .and_then(crate::body::shape)
         .map_err(|e| AppError::Internal(format!("stored submission of {id}: {}", e.message())))?;
@@ -255,6 +323,7 @@ async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<Lea
         submission,
         decision,
         deliveries,
+        outcomes,
     })
 }
 

@@ -176,7 +176,7 @@ async fn deliver(env: &Env, db: &D1Database, id: &str) -> Result<After, String> 
 
     let body = match &row.payload {
         Some(p) => p.clone(),
-        None => build_payload(db, form, &row).await?,
+        None => build_payload(env, db, form, &row).await?,
     };
     let attempt = send(env, channel, &row.id, &body).await;
     // The attempt's log and the row's new state in one round trip.
@@ -463,7 +463,21 @@ fn lead_url(edge_url: Option<&str>, lead_id: &str) -> String {
 
 /// The body of a lead delivery, built from the stored lead (its decision as
 /// the edge made it then), so every attempt and the sweeper send the same.
-async fn build_payload(db: &D1Database, form: &Form, row: &Claimed) -> Result<String, String> {
+async fn build_payload(
+    env: &Env,
+    db: &D1Database,
+    form: &Form,
+    row: &Claimed,
+) -> Result<String, String> {
+    // Links to record what the rep did; without a key the lead still goes out.
+    let feedback = crate::feedback::key(env);
+    if feedback.is_none() {
+        console_error!(
+            "lead {}: sent without feedback links: set the `{}` secret",
+            row.lead_id,
+            crate::feedback::LINK_SECRET
+        );
+    }
     let lead = lead_row(db, &row.lead_id).await?;
     let post: LeadPost = crate::body::parse_json(lead.submission.as_bytes())
         .and_then(crate::body::shape)
@@ -505,6 +519,17 @@ async fn build_payload(db: &D1Database, form: &Form, row: &Claimed) -> Result<St
             sla_deadline: deadline.as_deref(),
             agreement: lead.agreement,
             content,
+            feedback: feedback.map(|key| {
+                let expires = (Date::now().as_millis() / 1000)
+                    + u64::from(form.playbook.link_days()) * 86_400;
+                crate::feedback::links(
+                    &key,
+                    lead.edge_url.as_deref().unwrap_or(""),
+                    &row.lead_id,
+                    &crate::feedback::owner_of_channel(&row.channel),
+                    expires,
+                )
+            }),
         },
     );
     render(&row.kind, &event, deadline.as_deref())

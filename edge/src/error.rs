@@ -42,6 +42,12 @@ pub enum AppError {
     /// A wrong admin token, or the admin API is off.
     Forbidden(String),
     LeadNotFound(String),
+    /// A reason or amount that does not go with the outcome, or a bad time.
+    InvalidOutcome(String),
+    /// Won after lost (or the other way round): a deal ends once.
+    OutcomeConflict(String),
+    /// A feedback link past its expiry.
+    LinkExpired,
     InvalidFields(Vec<FieldError>),
     InvalidPlaybook(Vec<Problem>),
     /// D1 could not take the lead; the caller should retry.
@@ -62,9 +68,12 @@ impl AppError {
             AppError::OriginNotAllowed(_) | AppError::Forbidden(_) => 403,
             AppError::UnknownForm(_) | AppError::NotFound(_) | AppError::LeadNotFound(_) => 404,
             AppError::MethodNotAllowed { .. } => 405,
+            AppError::OutcomeConflict(_) => 409,
+            AppError::LinkExpired => 410,
             AppError::TooLarge => 413,
             AppError::InvalidFields(_)
             | AppError::InvalidPlaybook(_)
+            | AppError::InvalidOutcome(_)
             | AppError::IdempotencyKeyReused => 422,
             AppError::Internal(_) => 500,
             AppError::StorageUnavailable(_) => 503,
@@ -88,6 +97,9 @@ impl AppError {
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             AppError::InvalidFields(_) => ErrorCode::InvalidFields,
+            AppError::InvalidOutcome(_) => ErrorCode::InvalidOutcome,
+            AppError::OutcomeConflict(_) => ErrorCode::OutcomeConflict,
+            AppError::LinkExpired => ErrorCode::LinkExpired,
             AppError::InvalidPlaybook(_) => ErrorCode::InvalidPlaybook,
             AppError::StorageUnavailable(_) => ErrorCode::StorageUnavailable,
             AppError::Internal(_) => ErrorCode::Internal,
@@ -121,6 +133,8 @@ impl AppError {
             }
             AppError::Forbidden(why) => why.clone(),
             AppError::LeadNotFound(id) => format!("there is no lead `{id}`"),
+            AppError::InvalidOutcome(why) | AppError::OutcomeConflict(why) => why.clone(),
+            AppError::LinkExpired => "this feedback link has expired; record the outcome in your CRM or ask for the lead to be sent again".into(),
             AppError::NotFound(p) => format!("there is nothing at `{p}`; the API lives under `/v1/`"),
             AppError::MethodNotAllowed {
                 method,
@@ -240,6 +254,9 @@ mod tests {
             AppError::Unauthorized,
             AppError::Forbidden("wrong token".into()),
             AppError::LeadNotFound("01J".into()),
+            AppError::InvalidOutcome("no reason".into()),
+            AppError::OutcomeConflict("already lost".into()),
+            AppError::LinkExpired,
             AppError::InvalidFields(vec![FieldError {
                 field: "email".into(),
                 code: FieldErrorCode::Required,
@@ -269,6 +286,9 @@ mod tests {
                 | AppError::Unauthorized
                 | AppError::Forbidden(_)
                 | AppError::LeadNotFound(_)
+                | AppError::InvalidOutcome(_)
+                | AppError::OutcomeConflict(_)
+                | AppError::LinkExpired
                 | AppError::InvalidFields(_)
                 | AppError::InvalidPlaybook(_)
                 | AppError::StorageUnavailable(_)

@@ -243,6 +243,10 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
             email_domain: domain.as_deref(),
             returning_of: returning_of.as_deref(),
             edge_url: &edge_url,
+            sla_due_at: decision
+                .sla_minutes
+                .filter(|_| decision.valid)
+                .map(|m| now_ms + f64::from(m) * 60_000.0),
         };
         // The turn, the lead and its deliveries in one transaction: once it
         // commits the lead is owed to every channel, and a lead that is not

@@ -18,6 +18,7 @@ mod body;
 mod cors;
 mod deliver;
 mod error;
+mod feedback;
 mod handlers;
 mod idempotency;
 mod ids;
@@ -109,6 +110,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Route::Leads, "POST") => handle_submit_lead(req, &env).await,
         (Route::Leads, "GET") => admin::handle_list_leads(req, &env).await,
         (Route::Lead(id), "GET") => admin::handle_get_lead(req, &env, id).await,
+        (Route::Outcomes(id), "POST") => admin::handle_post_outcome(req, &env, id).await,
+        (Route::Feedback, "GET" | "HEAD") => feedback::handle_get(req, &env).await,
+        (Route::Feedback, "POST") => feedback::handle_post(req, &env).await,
         (Route::Evaluate, "POST") => handle_evaluate(req).await,
         (r, "OPTIONS") if r.allow().contains("OPTIONS") => handle_preflight(req),
         (r, _) => {
@@ -133,6 +137,10 @@ enum Route<'a> {
     FormHtml(&'a str),
     Leads,
     Lead(&'a str),
+    /// `POST /v1/leads/{id}/outcomes` (admin).
+    Outcomes(&'a str),
+    /// The page a delivery's feedback link opens.
+    Feedback,
     Evaluate,
 }
 
@@ -144,6 +152,7 @@ impl<'a> Route<'a> {
             "/v1/health" => Some(Route::Health),
             "/v1/leads" => Some(Route::Leads),
             "/v1/evaluate" => Some(Route::Evaluate),
+            "/v1/feedback" => Some(Route::Feedback),
             p => {
                 if let Some(rest) = p.strip_prefix("/v1/forms/") {
                     match rest.strip_suffix("/html").and_then(one) {
@@ -151,7 +160,11 @@ impl<'a> Route<'a> {
                         None => one(rest).map(Route::Form),
                     }
                 } else {
-                    p.strip_prefix("/v1/leads/").and_then(one).map(Route::Lead)
+                    let rest = p.strip_prefix("/v1/leads/")?;
+                    match rest.strip_suffix("/outcomes").and_then(one) {
+                        Some(id) => Some(Route::Outcomes(id)),
+                        None => one(rest).map(Route::Lead),
+                    }
                 }
             }
         }
@@ -165,6 +178,8 @@ impl<'a> Route<'a> {
             Route::Evaluate => "POST, OPTIONS",
             Route::Form(_) | Route::FormHtml(_) => "GET, HEAD, OPTIONS",
             Route::Lead(_) => "GET, OPTIONS",
+            Route::Outcomes(_) => "POST, OPTIONS",
+            Route::Feedback => "GET, HEAD, POST",
         }
     }
 }

@@ -195,15 +195,41 @@ fn lead_message(l: &LeadData, deadline_unix: Option<i64>) -> Value {
         blocks.push(json!({ "type": "context", "elements": elements }));
     }
 
-    blocks.push(json!({
-        "type": "actions",
-        "elements": [{
-            "type": "button",
-            "text": { "type": "plain_text", "text": "Open lead" },
-            "url": l.lead_url,
-            "style": "primary"
-        }]
-    }));
+    // One tap records what the rep did (the link's page asks to confirm, so
+    // Slack's own link checks record nothing); the lead itself last.
+    let mut buttons: Vec<Value> = Vec::new();
+    if let Some(f) = &l.feedback {
+        use baton::outcome::Action;
+        for a in Action::ALL {
+            let url = f.get(a);
+            if !is_web_url(url) || url.len() > 3000 {
+                continue;
+            }
+            let mut b = json!({
+                "type": "button",
+                "action_id": format!("baton_{}", a.as_str()),
+                "text": { "type": "plain_text", "text": a.label() },
+                "url": url,
+            });
+            match a {
+                Action::Accepted => b["style"] = json!("primary"),
+                Action::Rejected => b["style"] = json!("danger"),
+                _ => {}
+            }
+            buttons.push(b);
+        }
+    }
+    let mut open = json!({
+        "type": "button",
+        "action_id": "baton_open",
+        "text": { "type": "plain_text", "text": "Open lead" },
+        "url": l.lead_url,
+    });
+    if buttons.is_empty() {
+        open["style"] = json!("primary");
+    }
+    buttons.push(open);
+    blocks.push(json!({ "type": "actions", "elements": buttons }));
 
     json!({ "text": cut(&esc(&text), SECTION_MAX), "blocks": blocks })
 }
@@ -327,6 +353,7 @@ mod tests {
                 url: Some("https://x.example/c".into()),
                 summary: None,
             }],
+            feedback: None,
         }
     }
 

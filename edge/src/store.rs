@@ -50,14 +50,16 @@ pub struct LeadRecord<'a> {
     pub returning_of: Option<&'a str>,
     /// This edge's own origin, for links in what sales receives.
     pub edge_url: &'a str,
+    /// ms: when the rep must have touched the lead (its grade's SLA).
+    pub sla_due_at: Option<f64>,
 }
 
 const INSERT: &str = "INSERT INTO leads (id, form_id, created_at, status, submission, decision, \
      score, grade, qualified, knocked_out, route_id, team_id, assigned_rep, claimed, agreement, \
      playbook_version, origin, user_agent, idempotency_key, email, email_domain, returning_of, \
-     edge_url) \
+     edge_url, sla_due_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
-     ?20, ?21, ?22, ?23)";
+     ?20, ?21, ?22, ?23, SLA_DUE)";
 
 pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
@@ -127,11 +129,17 @@ pub fn insert(
         text(lead.edge_url),
     ];
     let mut args = args.to_vec();
+    // The deadline is a whole number of ms the edge computed, written into
+    // the statement (only a grade's few values: the statement cache holds).
+    let due = lead
+        .sla_due_at
+        .map_or_else(|| "NULL".to_owned(), |ms| format!("{}", ms.floor() as i64));
+    let insert = INSERT.replacen("SLA_DUE", &due, 1);
     let mut sql = match rep {
-        RepChoice::Known(_) => INSERT.to_owned(),
+        RepChoice::Known(_) => insert,
         RepChoice::Turn { team, .. } => {
             args.push(text(team));
-            INSERT.replacen("?13", &crate::turns::picked(13, 2, 24), 1)
+            insert.replacen("?13", &crate::turns::picked(13, 2, 24), 1)
         }
     };
     if let Some(keys) = unowned {

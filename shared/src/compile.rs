@@ -658,6 +658,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         }
     }
 
+    if DIAGNOSTICS {
+        crate::outcome::check(&mut r, &raw.outcomes);
+    }
     let content = crate::content::compile(&mut r, &raw.content, &route_ctx);
     let ownership = crate::owner::compile(&mut r, &raw.ownership, &raw.reps);
     if !r.problems.is_empty() {

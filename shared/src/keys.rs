@@ -20,6 +20,7 @@ const TOP: &[&str] = &[
     "teams",
     "routes",
     "sla",
+    "outcomes",
     "ownership",
     "content",
     "published",
@@ -72,7 +73,8 @@ const REP: &[&str] = &[
 const TEAM: &[&str] = &["id", "name", "reps", "channels"];
 const CHANNEL: &[&str] = &["kind", "url", "secret", "id", "events"];
 const ROUTE: &[&str] = &["id", "description", "when", "team", "rep"];
-const SLA: &[&str] = &["minutes", "escalate_to"];
+const SLA: &[&str] = &["minutes", "escalate_to", "reassign"];
+const OUTCOMES: &[&str] = &["reject_reasons", "loss_reasons", "link_days"];
 const OWNERSHIP: &[&str] = &["days", "returning_days", "accounts"];
 const ACCOUNT: &[&str] = &["domain", "rep"];
 const CONTENT: &[&str] = &["id", "kind", "title", "url", "summary", "when"];
@@ -214,6 +216,9 @@ fn walk_keys(r: &mut Report, doc: &Json) {
     }
     if let Some(s) = doc.get("sla") {
         keys(r, "sla", s, SLA);
+    }
+    if let Some(o) = doc.get("outcomes") {
+        keys(r, "outcomes", o, OUTCOMES);
     }
     if let Some(o) = doc.get("ownership") {
         keys(r, "ownership", o, OWNERSHIP);

@@ -25,6 +25,7 @@ mod lead;
 mod lowercase;
 mod map;
 mod messages;
+pub mod outcome;
 mod owner;
 mod playbook;
 mod preview;

@@ -72,6 +72,10 @@ pub struct RawPlaybook {
     /// Follow-up deadlines sales commits to.
     #[serde(default, skip_serializing_if = "RawSla::is_empty")]
     pub sla: RawSla,
+    /// What sales may answer about a lead: the reasons to reject or lose one,
+    /// and how long a feedback link works. Edge-only.
+    #[serde(default, skip_serializing_if = "RawOutcomes::is_empty")]
+    pub outcomes: RawOutcomes,
     /// Who owns a company's leads: named accounts, and how long an earlier
     /// lead's rep keeps its domain. Accounts are edge-only.
     #[serde(default, skip_serializing_if = "RawOwnership::is_empty")]
@@ -612,11 +616,37 @@ pub struct RawSla {
     /// A rep id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate_to: Option<String>,
+    /// On a missed deadline, the lead also goes to the route's next rep
+    /// (the one who missed it is told). Without it, only `escalate_to` hears.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reassign: bool,
 }
 
 impl RawSla {
     fn is_empty(&self) -> bool {
-        self.minutes.is_empty() && self.escalate_to.is_none()
+        self.minutes.is_empty() && self.escalate_to.is_none() && !self.reassign
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+/// The answers sales gives back about a lead.
+pub struct RawOutcomes {
+    /// Why a rep may reject a lead (`not a fit`, `student`); a rejection names one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reject_reasons: Vec<String>,
+    /// Why a deal may be lost (`price`, `chose a competitor`); a loss names one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loss_reasons: Vec<String>,
+    /// Days a feedback link in a delivery works (30 when not set, 1 to 365).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_days: Option<u32>,
+}
+
+impl RawOutcomes {
+    fn is_empty(&self) -> bool {
+        self.reject_reasons.is_empty() && self.loss_reasons.is_empty() && self.link_days.is_none()
     }
 }
 

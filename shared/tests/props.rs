@@ -816,7 +816,9 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                 sla: RawSla {
                     minutes: sla.into(),
                     escalate_to: Some("rep-0".to_owned()),
+                    reassign: false,
                 },
+                outcomes: Default::default(),
                 ownership,
                 content: content
                     .into_iter()

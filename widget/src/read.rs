@@ -209,6 +209,8 @@ impl Reader {
             sla: self.or(&o, "sla", RawSla::default(), Self::sla),
             // Edge-only, never in a public copy.
             ownership: RawOwnership::default(),
+            // Sales' own: public copies carry none.
+            outcomes: Default::default(),
             content: Vec::new(),
             published: self.opt(&o, "published", Self::published),
         }
@@ -424,6 +426,7 @@ impl Reader {
                 r.map_of(v, k, Self::u32_of)
             }),
             escalate_to: self.opt(&o, "escalate_to", Self::string_of),
+            reassign: self.or(&o, "reassign", false, Self::bool_of),
         }
     }
 }

@@ -210,13 +210,16 @@ pub enum ErrorCode {
     UnknownForm,
     LeadNotFound,
     NotFound,
-    // 405, 413
+    // 405, 409, 410, 413
     MethodNotAllowed,
+    OutcomeConflict,
+    LinkExpired,
     PayloadTooLarge,
     // 422
     InvalidFields,
     InvalidPlaybook,
     IdempotencyKeyReused,
+    InvalidOutcome,
     // 500, 503
     Internal,
     StorageUnavailable,
@@ -224,7 +227,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so the edge's tests can show each one is answered.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidRequest,
         ErrorCode::UnsupportedVersion,
@@ -237,10 +240,13 @@ impl ErrorCode {
         ErrorCode::LeadNotFound,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::OutcomeConflict,
+        ErrorCode::LinkExpired,
         ErrorCode::PayloadTooLarge,
         ErrorCode::InvalidFields,
         ErrorCode::InvalidPlaybook,
         ErrorCode::IdempotencyKeyReused,
+        ErrorCode::InvalidOutcome,
         ErrorCode::Internal,
         ErrorCode::StorageUnavailable,
     ];
@@ -260,6 +266,9 @@ impl ErrorCode {
             ErrorCode::LeadNotFound => "lead_not_found",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::OutcomeConflict => "outcome_conflict",
+            ErrorCode::LinkExpired => "link_expired",
+            ErrorCode::InvalidOutcome => "invalid_outcome",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::InvalidFields => "invalid_fields",
             ErrorCode::InvalidPlaybook => "invalid_playbook",

@@ -74,6 +74,39 @@ pub struct LeadData {
     pub agreement: Agreement,
     /// The enablement content the playbook attaches to this lead's segment.
     pub content: Vec<ContentRef>,
+    /// Signed links that record what the rep did with the lead (none when
+    /// the edge has no `LINK_SECRET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackLinks>,
+}
+
+/// One link per outcome; each opens a page that records it with one click.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackLinks {
+    /// Until when the links work (RFC 3339, UTC).
+    pub expires_at: String,
+    pub accepted: String,
+    pub rejected: String,
+    pub contacted: String,
+    pub meeting_booked: String,
+    pub won: String,
+    pub lost: String,
+}
+
+impl FeedbackLinks {
+    /// The link of `action`.
+    pub fn get(&self, action: crate::outcome::Action) -> &str {
+        use crate::outcome::Action;
+        match action {
+            Action::Accepted => &self.accepted,
+            Action::Rejected => &self.rejected,
+            Action::Contacted => &self.contacted,
+            Action::MeetingBooked => &self.meeting_booked,
+            Action::Won => &self.won,
+            Action::Lost => &self.lost,
+        }
+    }
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -183,6 +216,35 @@ pub struct LeadFacts<'a> {
     pub sla_deadline: Option<&'a str>,
     pub agreement: Agreement,
     pub content: Vec<ContentRef>,
+    pub feedback: Option<FeedbackLinks>,
+}
+
+/// Who the lead is, from the answers: the fields a rep dials and greets with,
+/// picked by kind and id.
+pub fn contact(playbook: &Playbook, submission: &Submission) -> Contact {
+    let mut contact = Contact::default();
+    for field in playbook.fields() {
+        let Some(Value::Text(t)) = submission.fields.get(&field.id) else {
+            continue;
+        };
+        if t.trim().is_empty() {
+            continue;
+        }
+        let slot = match (field.kind, field.id.as_str()) {
+            (FieldKind::Email, _) => &mut contact.email,
+            (FieldKind::Phone, _) => &mut contact.phone,
+            (_, "name" | "full_name" | "fullname") => &mut contact.name,
+            (_, "company" | "company_name" | "organization" | "organisation") => {
+                &mut contact.company
+            }
+            (_, "title" | "job_title" | "role" | "position") => &mut contact.title,
+            _ => &mut None,
+        };
+        if slot.is_none() {
+            *slot = Some(t.trim().to_owned());
+        }
+    }
+    contact
 }
 
 /// The event for a stored, valid lead.
@@ -193,7 +255,7 @@ pub fn lead_event(
     facts: LeadFacts<'_>,
 ) -> Event {
     let locale = playbook.raw().default_locale.as_str();
-    let mut contact = Contact::default();
+    let contact = contact(playbook, submission);
     let mut answers = Vec::new();
     for field in playbook.fields() {
         let Some(value) = submission.fields.get(&field.id) else {
@@ -201,21 +263,6 @@ pub fn lead_event(
         };
         if is_blank(value) {
             continue;
-        }
-        if let Value::Text(t) = value {
-            let slot = match (field.kind, field.id.as_str()) {
-                (FieldKind::Email, _) => &mut contact.email,
-                (FieldKind::Phone, _) => &mut contact.phone,
-                (_, "name" | "full_name" | "fullname") => &mut contact.name,
-                (_, "company" | "company_name" | "organization" | "organisation") => {
-                    &mut contact.company
-                }
-                (_, "title" | "job_title" | "role" | "position") => &mut contact.title,
-                _ => &mut None,
-            };
-            if slot.is_none() {
-                *slot = Some(t.trim().to_owned());
-            }
         }
         answers.push(Answer {
             field: field.id.clone(),
@@ -267,6 +314,7 @@ pub fn lead_event(
             context: submission.context.clone(),
             agreement: facts.agreement,
             content: facts.content,
+            feedback: facts.feedback,
         })),
     }
 }
@@ -339,6 +387,7 @@ mod tests {
                 sla_deadline: Some("2026-12-02T10:15:00.000Z"),
                 agreement: Agreement::Match,
                 content: vec![],
+                feedback: None,
             },
         );
         assert_eq!(e.kind, LEAD_QUALIFIED);

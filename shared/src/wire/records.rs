@@ -18,6 +18,8 @@ pub struct LeadRecord {
     pub decision: Decision,
     /// Every delivery of the lead (to its rep's channels, and alerts about it).
     pub deliveries: Vec<DeliveryRecord>,
+    /// What sales answered, oldest first.
+    pub outcomes: Vec<OutcomeRecord>,
 }
 
 /// A lead in a list.
@@ -43,6 +45,10 @@ pub struct LeadSummary {
     pub returning_of: Option<String>,
     /// Deliveries by status: how many are delivered, pending, failed, disabled.
     pub delivery_status: DeliveryCounts,
+    /// When the rep first accepted or contacted the lead.
+    pub first_touch_at: Option<String>,
+    /// When the lead missed its follow-up deadline untouched, if it did.
+    pub sla_missed_at: Option<String>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -94,4 +100,51 @@ pub struct LeadList {
     pub leads: Vec<LeadSummary>,
     /// The last lead id of this page, when more may follow.
     pub next: Option<String>,
+}
+
+/// `POST /v1/leads/{id}/outcomes`: what sales says about a lead, from a CRM
+/// or any tool holding the admin token (the links in deliveries record the
+/// same).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomePost {
+    pub action: crate::outcome::Action,
+    /// Who answered: a rep id, or the CRM user's name.
+    pub by: String,
+    /// For `rejected` and `lost`: one of the playbook's reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `won`: the deal's amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    /// When it happened (RFC 3339), if not now: a CRM catching up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// One outcome as stored. Each action is recorded once per lead: the first
+/// answer stands, later ones are told so.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeRecord {
+    pub lead_id: String,
+    pub action: crate::outcome::Action,
+    pub at: String,
+    pub by: String,
+    /// `link` (a rep's click in a delivery) or `api`.
+    pub source: String,
+    pub reason: Option<String>,
+    pub amount: Option<f64>,
+}
+
+/// The answer to an outcome: what is stored, and whether it was already.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub outcome: OutcomeRecord,
+    /// True when this action was recorded before (this answer is that record).
+    pub already: bool,
+    /// The lead's first touch (the first `accepted` or `contacted`), if any.
+    pub first_touch_at: Option<String>,
 }
