@@ -370,23 +370,25 @@ describe("the admin read API", () => {
   });
 });
 
+// The form post a rep's browser makes from a feedback page.
+const confirm = (link, extra = {}) => {
+  const q = new URL(link).searchParams;
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return fetch(`${w.url}/v1/feedback`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: q.toString(),
+  });
+};
+// A lead posted and delivered to its rep's webhook and its team's Slack.
+const delivered = async (sub) => {
+  rx.reset();
+  const { lead_id, assigned_rep } = await lead(sub);
+  await rx.waitFor(() => webhooks((r) => leadOf(r) === lead_id).length === 1 && slacks().length === 1, 5_000);
+  return { lead_id, rep: assigned_rep.id, hook: webhooks((r) => leadOf(r) === lead_id)[0], slack: slacks()[0] };
+};
+
 describe("sales answers back", () => {
-  // The form post a rep's browser makes from a feedback page.
-  const confirm = (link, extra = {}) => {
-    const q = new URL(link).searchParams;
-    for (const [k, v] of Object.entries(extra)) q.set(k, v);
-    return fetch(`${w.url}/v1/feedback`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: q.toString(),
-    });
-  };
-  const delivered = async (sub) => {
-    rx.reset();
-    const { lead_id, assigned_rep } = await lead(sub);
-    await rx.waitFor(() => webhooks((r) => leadOf(r) === lead_id).length === 1 && slacks().length === 1, 5_000);
-    return { lead_id, rep: assigned_rep.id, hook: webhooks((r) => leadOf(r) === lead_id)[0], slack: slacks()[0] };
-  };
 
   it("a delivered lead carries signed links; the link's page asks, one click records it with who and when, once", async () => {
     const sub = emeaVp({ name: "Ada <b>Lovelace</b>", company: "Analytical Engines" });
@@ -533,6 +535,68 @@ describe("sales answers back", () => {
     const missing = await post(`${w.url}/v1/leads/01JAAAAAAAAAAAAAAAAAAAAAAA/outcomes`, { action: "accepted", by: "x" }, admin());
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, "lead_not_found");
+  });
+});
+
+describe("the SLA clock", () => {
+  const typed = (type, pred = () => true) => webhooks((r) => r.event?.type === type && pred(r));
+  const record = async (id) => (await fetch(`${w.url}/v1/leads/${id}`, { headers: admin() })).json();
+
+  it("a lead nobody touched by its deadline is escalated and goes to the team's next rep; a touched one is left alone", { timeout: 60_000 }, async () => {
+    const late = await delivered(emeaVp());
+    const touched = await delivered(emeaVp());
+    assert.equal((await confirm(touched.hook.event.data.feedback.accepted)).status, 201);
+    const due = (await record(late.lead_id));
+    assert.equal(due.sla_missed_at, null);
+    const [{ sla_due_at }] = await sql(`select sla_due_at from leads where id = '${late.lead_id}'`);
+    assert.equal(sla_due_at - Date.parse(due.created_at), 15 * 60_000, "grade A: 15 minutes from the lead");
+
+    // The deadline passes (moved, not waited for) and the cron runs.
+    await sql(`update leads set sla_due_at = ${Date.now() - 1_000} where id in ('${late.lead_id}', '${touched.lead_id}')`);
+    rx.reset();
+    await w.scheduled();
+    const next = late.rep === "ana" ? "jonas" : "ana";
+    await rx.waitFor(() => typed("sla.missed").length === 2 && typed("lead.reassigned").length === 1, 10_000);
+    const notices = typed("sla.missed");
+    assert.deepEqual(notices.map((r) => r.name).sort(), [late.rep, "rita"].sort(), "the escalation contact and the rep who missed it");
+    for (const n of notices) {
+      assert.equal(n.verified, true, n.error);
+      assert.equal(n.event.data.lead_id, late.lead_id);
+      assert.equal(n.event.data.missed_by.id, late.rep);
+      assert.equal(n.event.data.reassigned_to.id, next);
+      assert.equal(n.event.data.minutes, 15);
+      assert.equal(n.event.data.contact.company, "Acme Industrial");
+    }
+    const [handed] = typed("lead.reassigned");
+    assert.equal(handed.name, next, "the next rep's own webhook");
+    assert.equal(handed.verified, true, handed.error);
+    assert.equal(handed.event.data.lead_id, late.lead_id);
+    assert.equal(handed.event.data.rep.id, next);
+    assert.equal(new URL(handed.event.data.feedback.accepted).searchParams.get("by"), next);
+    const left = Date.parse(handed.event.data.sla.deadline) - Date.now();
+    assert.ok(left > 14 * 60_000 && left <= 15 * 60_000, `a new deadline for the new rep: ${left} ms`);
+    assert.equal(webhooks((r) => leadOf(r) === touched.lead_id).length, 0, "an accepted lead misses nothing");
+
+    const now = await record(late.lead_id);
+    assert.equal(now.assigned_rep, next);
+    assert.equal(now.sla_missed_at, null, "the clock runs again, for the new rep");
+    const breaches = await sql(`select rep, escalated_to, reassigned_to from sla_breaches where lead_id = '${late.lead_id}'`);
+    assert.deepEqual(breaches, [{ rep: late.rep, escalated_to: "rita", reassigned_to: next }]);
+
+    // The second rep lets it pass too: nobody is left, so only the escalation.
+    await sql(`update leads set sla_due_at = ${Date.now() - 1_000} where id = '${late.lead_id}'`);
+    rx.reset();
+    await w.scheduled();
+    await rx.waitFor(() => typed("sla.missed").length === 2, 10_000);
+    assert.ok(typed("sla.missed").every((r) => r.event.data.missed_by.id === next && r.event.data.reassigned_to === null));
+    assert.equal(typed("lead.reassigned").length, 0);
+    const last = await record(late.lead_id);
+    assert.equal(last.assigned_rep, next, "kept by the last rep tried");
+    assert.ok(last.sla_missed_at, "reported as missed");
+    rx.reset();
+    await w.scheduled();
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(typed("sla.missed").length, 0, "a miss is reported once");
   });
 });
 

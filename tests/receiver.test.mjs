@@ -456,6 +456,26 @@ test("alerts render as a red alert card", async () => {
   assert.match(html, /dlv_1/);
 });
 
+test("a missed deadline renders as an alert naming who missed it and who has it now; a lead shows its feedback links", async () => {
+  const missed = JSON.stringify({ type: "sla.missed", timestamp: "2026-12-02T14:20:00Z", data: {
+    v: 1, lead_id: "01JSLA", lead_url: "http://127.0.0.1:8787/v1/leads/01JSLA", contact: { name: "Ada", company: "Analytical" },
+    grade: "A", score: 80, minutes: 15, due_at: "2026-12-02T14:15:00Z",
+    missed_by: { id: "ana", name: "Ana Souza" }, reassigned_to: { id: "jonas", name: "Jonas Weber" } } });
+  await post("/hooks/rita", missed, signed(missed));
+  const feedback = Object.fromEntries(["accepted", "rejected", "contacted", "meeting_booked", "won", "lost"]
+    .map((a) => [a, `http://127.0.0.1:8787/v1/feedback?lead=01JFB&a=${a}&by=ana&exp=1&sig=x`]));
+  const lead = JSON.stringify({ type: "lead.reassigned", timestamp: "2026-12-02T14:20:00Z", data: {
+    v: 1, lead_id: "01JFB", contact: { name: "Grace" }, grade: "A", score: 80, feedback: { ...feedback, expires_at: "2027-01-01T00:00:00Z" } } });
+  await post("/hooks/ana", lead, signed(lead));
+  const { html } = await page();
+  assert.match(html, /Follow-up deadline missed/);
+  assert.match(html, /Ana Souza · ana/);
+  assert.match(html, /Jonas Weber · jonas/);
+  assert.match(html, /reassigned to you/);
+  for (const a of ["accepted", "won", "rejected"]) assert.ok(html.includes(`a=${a}&amp;by=ana`), `the ${a} link`);
+  assert.match(html, />Accept</);
+});
+
 test("Slack Block Kit renders as Slack shows it: mrkdwn bold/links, escaping decoded once, payload HTML escaped", async () => {
   const msg = validSlack();
   msg.blocks[1].text.text = "*Kim &amp; Co* <https://example.com/x?a=1&amp;b=2|Book a call> &lt;script&gt;alert(3)&lt;/script&gt; <script>alert(4)</script> &amp;lt; _it_ ~gone~ `a<b` <https://bare.example/>\nline two <javascript:alert(5)|click>";

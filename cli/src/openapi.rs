@@ -525,6 +525,8 @@ fn webhooks(event: &Value) -> Value {
         EventType::LeadCreated => ("A lead that is not qualified", "A valid lead below the qualified grades, for channels that take every lead: the same data as `lead.qualified`.", "LeadData"),
         EventType::DeliveryFailed => ("A delivery gave up", "A delivery of a lead was refused or ran out of retries: sent to the SLA's escalation contact or the fallback route, so the lead is not lost.", "AlertData"),
         EventType::ChannelDisabled => ("A channel was turned off", "A channel answered 410 or was turned off after failing again and again: its leads now reach the fallback route.", "AlertData"),
+        EventType::SlaMissed => ("A follow-up deadline was missed", "Nobody accepted or contacted a lead by its grade's SLA deadline: sent to the SLA's `escalate_to` rep and to the rep who had it, saying who has it now when the playbook reassigns (`sla.reassign`).", "SlaMissedData"),
+        EventType::LeadReassigned => ("A lead handed on", "A lead whose rep missed its deadline, sent whole to the team's next rep (the same data as `lead.qualified`, with the new rep, a new deadline and feedback links for them).", "LeadData"),
     }
     };
     let mut out = Map::new();

@@ -682,6 +682,28 @@ fn every_event_the_edge_delivers_holds_to_its_webhook_and_only_to_its_own() {
         !body("lead.qualified").is_valid(&alert),
         "an alert is no lead"
     );
+    let mut reassigned = lead.clone();
+    reassigned["type"] = json!("lead.reassigned");
+    assert_valid(&body("lead.reassigned"), "lead.reassigned", &reassigned);
+    let missed = serde_json::to_value(Event {
+        kind: "sla.missed".into(),
+        timestamp: "2026-12-02T10:16:00.000Z".into(),
+        data: EventData::SlaMissed(Box::new(baton::event::SlaMissedData {
+            v: 1,
+            lead_id: "01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
+            lead_url: "https://edge.example/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R".into(),
+            contact: Default::default(),
+            grade: "A".into(),
+            score: 80,
+            minutes: 15,
+            due_at: "2026-12-02T10:15:00.000Z".into(),
+            missed_by: None,
+            reassigned_to: None,
+        })),
+    })
+    .unwrap();
+    assert_valid(&body("sla.missed"), "sla.missed", &missed);
+    assert!(!body("sla.missed").is_valid(&alert), "an alert is no miss");
     let text = doc["webhooks"]["lead.qualified"]["post"]["description"]
         .as_str()
         .unwrap();

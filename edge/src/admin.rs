@@ -15,7 +15,7 @@ use worker::{js_sys, D1Database, Env, Request, Response, Result};
 
 use crate::cors::Cors;
 use crate::error::{json_response, AppError};
-use crate::store::{opt, text};
+use crate::store::{iso, opt, text};
 use crate::DB_BINDING;
 
 /// Leads a list answers at most, and by default.
@@ -230,12 +230,6 @@ struct AttemptRow {
     status_code: Option<u16>,
     latency_ms: f64,
     error: Option<String>,
-}
-
-fn iso(ms: f64) -> String {
-    js_sys::Date::new(&JsValue::from_f64(ms))
-        .to_iso_string()
-        .into()
 }
 
 async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<LeadRecord, AppError> {

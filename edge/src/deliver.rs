@@ -113,6 +113,7 @@ struct Claimed {
     form_id: String,
     channel: String,
     kind: String,
+    event_type: String,
     attempts: u32,
     payload: Option<String>,
     about: Option<String>,
@@ -121,7 +122,7 @@ struct Claimed {
 
 const CLAIM: &str = "UPDATE deliveries SET attempts = attempts + 1, lease_until = ?2 \
      WHERE id = ?1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?3) \
-     RETURNING id, lead_id, form_id, channel, kind, attempts, payload, about, last_error";
+     RETURNING id, lead_id, form_id, channel, kind, event_type, attempts, payload, about, last_error";
 
 /// Whether the row's channel is turned off, read in the claim's round trip.
 const DISABLED: &str = "SELECT reason FROM disabled_channels \
@@ -441,12 +442,15 @@ struct LeadRow {
     agreement: Agreement,
     returning_of: Option<String>,
     edge_url: Option<String>,
+    /// ms: the deadline as stored (created plus the grade's minutes, or
+    /// later once the lead was reassigned).
+    sla_due_at: Option<f64>,
 }
 
 async fn lead_row(db: &D1Database, lead_id: &str) -> Result<LeadRow, String> {
     db.prepare(
-        "SELECT created_at, submission, decision, assigned_rep, agreement, returning_of, edge_url \
-         FROM leads WHERE id = ?1",
+        "SELECT created_at, submission, decision, assigned_rep, agreement, returning_of, edge_url, \
+         sla_due_at FROM leads WHERE id = ?1",
     )
     .bind(&[text(lead_id)])
     .map_err(|e| e.to_string())?
@@ -457,7 +461,7 @@ async fn lead_row(db: &D1Database, lead_id: &str) -> Result<LeadRow, String> {
 }
 
 /// The link to a lead in this edge's API.
-fn lead_url(edge_url: Option<&str>, lead_id: &str) -> String {
+pub(crate) fn lead_url(edge_url: Option<&str>, lead_id: &str) -> String {
     format!("{}/v1/leads/{lead_id}", edge_url.unwrap_or(""))
 }
 
@@ -486,7 +490,9 @@ async fn build_payload(
         .map_err(|e| format!("stored decision of {}: {e}", row.lead_id))?;
     let created_ms = js_sys::Date::parse(&lead.created_at);
     let deadline = decision.sla_minutes.map(|m| {
-        let at = created_ms + f64::from(m) * 60_000.0;
+        let at = lead
+            .sla_due_at
+            .unwrap_or(created_ms + f64::from(m) * 60_000.0);
         String::from(js_sys::Date::new(&JsValue::from_f64(at)).to_iso_string())
     });
     let content = form
@@ -502,7 +508,7 @@ async fn build_payload(
         })
         .collect();
     let url = lead_url(lead.edge_url.as_deref(), &row.lead_id);
-    let event = event::lead_event(
+    let mut event = event::lead_event(
         &form.playbook,
         &post.submission,
         &decision,
@@ -532,11 +538,15 @@ async fn build_payload(
             }),
         },
     );
+    // The lead again, for the rep it went to when the first missed its deadline.
+    if row.event_type == event::LEAD_REASSIGNED {
+        event.kind = event::LEAD_REASSIGNED.to_owned();
+    }
     render(&row.kind, &event, deadline.as_deref())
 }
 
 /// The bytes a channel of `kind` receives for `event`.
-fn render(kind: &str, event: &Event, deadline: Option<&str>) -> Result<String, String> {
+pub(crate) fn render(kind: &str, event: &Event, deadline: Option<&str>) -> Result<String, String> {
     let value = if kind == "slack" {
         let unix = deadline.map(|d| (js_sys::Date::parse(d) / 1000.0).floor() as i64);
         slack::message(event, unix)
@@ -573,7 +583,7 @@ async fn give_up(env: &Env, db: &D1Database, id: &str) -> Result<(), String> {
         .prepare(
             "UPDATE deliveries SET status = 'failed', lease_until = NULL \
              WHERE id = ?1 AND status = 'pending' \
-             RETURNING id, lead_id, form_id, channel, kind, attempts, payload, about, last_error",
+             RETURNING id, lead_id, form_id, channel, kind, event_type, attempts, payload, about, last_error",
         )
         .bind(&[text(id)])
         .map_err(|e| e.to_string())?

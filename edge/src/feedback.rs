@@ -15,11 +15,11 @@ use baton::wire::event::FeedbackLinks;
 use baton::LeadPost;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, D1Database, Date, Env, Request, Response, Result};
+use worker::{D1Database, Date, Env, Request, Response, Result};
 
 use crate::error::AppError;
 use crate::playbooks;
-use crate::store::{opt, text};
+use crate::store::{iso, opt, text};
 use crate::DB_BINDING;
 
 /// The Worker secret that signs feedback links.
@@ -114,12 +114,6 @@ impl OutcomeRow {
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> AppError {
     move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
-}
-
-fn iso(ms: f64) -> String {
-    js_sys::Date::new(&JsValue::from_f64(ms))
-        .to_iso_string()
-        .into()
 }
 
 async fn lead_brief(db: &D1Database, id: &str) -> std::result::Result<LeadBrief, AppError> {

@@ -30,6 +30,7 @@ mod slack;
 mod store;
 mod sweeper;
 mod turns;
+mod watchdog;
 
 use worker::{
     console_error, event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext,
@@ -82,15 +83,18 @@ async fn queue(batch: MessageBatch<outbox::Job>, env: Env, _ctx: Context) -> Res
     deliver::consume(batch, env).await
 }
 
-/// The cron trigger: the outbox's sweeper.
+/// The cron trigger: the outbox's sweeper, then the SLA watchdog.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let result = match env.d1(DB_BINDING) {
-        Ok(db) => sweeper::sweep(&env, &db).await,
-        Err(e) => Err(e.to_string()),
+    let db = match env.d1(DB_BINDING) {
+        Ok(db) => db,
+        Err(e) => return console_error!("scheduled: binding `{DB_BINDING}`: {e}"),
     };
-    if let Err(e) = result {
+    if let Err(e) = sweeper::sweep(&env, &db).await {
         console_error!("sweeper: {e}");
+    }
+    if let Err(e) = watchdog::watch(&env, &db).await {
+        console_error!("watchdog: {e}");
     }
 }
 

@@ -7,7 +7,7 @@
 //! link, mention a channel or break out of its block; and every text is cut
 //! to Slack's limits, so no long answer makes Slack refuse the message.
 
-use baton::event::{AlertData, Event, EventData, LeadData, Touch};
+use baton::event::{AlertData, Event, EventData, LeadData, SlaMissedData, Touch};
 use serde_json::{json, Value};
 
 /// Slack's limits: a section's text, a header's text, a field's text.
@@ -21,12 +21,17 @@ const TOP_REASONS: usize = 5;
 /// deadline in Unix seconds: Slack shows it in each reader's own time zone.
 pub fn message(event: &Event, deadline_unix: Option<i64>) -> Value {
     match &event.data {
-        EventData::Lead(lead) => lead_message(lead, deadline_unix),
+        EventData::Lead(lead) => lead_message(
+            lead,
+            deadline_unix,
+            event.kind == baton::event::LEAD_REASSIGNED,
+        ),
         EventData::Alert(alert) => alert_message(&event.kind, alert),
+        EventData::SlaMissed(m) => sla_message(m, deadline_unix),
     }
 }
 
-fn lead_message(l: &LeadData, deadline_unix: Option<i64>) -> Value {
+fn lead_message(l: &LeadData, deadline_unix: Option<i64>, reassigned: bool) -> Value {
     let who = l
         .contact
         .name
@@ -34,6 +39,7 @@ fn lead_message(l: &LeadData, deadline_unix: Option<i64>) -> Value {
         .or(l.contact.email.as_deref())
         .unwrap_or("someone");
     let kind = match (l.touch, l.qualified) {
+        _ if reassigned => "Reassigned to you",
         (Touch::Returning, _) => "Came back",
         (Touch::New, true) => "Qualified lead",
         (Touch::New, false) => "New lead",
@@ -265,6 +271,56 @@ fn alert_message(kind: &str, a: &AlertData) -> Value {
     })
 }
 
+/// A missed deadline, for the escalation contact and the rep who missed it.
+fn sla_message(m: &SlaMissedData, due_unix: Option<i64>) -> Value {
+    let who = m
+        .contact
+        .name
+        .as_deref()
+        .or(m.contact.email.as_deref())
+        .unwrap_or("a lead");
+    // Slack shows the time in each reader's zone; the fallback is UTC.
+    let due = match due_unix {
+        Some(u) => format!(
+            "<!date^{u}^{{date_short_pretty}} {{time}}|{}>",
+            esc(&m.due_at)
+        ),
+        None => esc(&m.due_at),
+    };
+    let mut body = format!(
+        ":alarm_clock: *Follow-up deadline missed*\n*{}*{} (grade {}, {} points) was not touched within {} minutes (due {due}).",
+        esc(who),
+        m.contact
+            .company
+            .as_deref()
+            .map(|c| format!(", {}", esc(c)))
+            .unwrap_or_default(),
+        esc(&m.grade),
+        m.score,
+        m.minutes,
+    );
+    if let Some(r) = &m.missed_by {
+        body.push_str(&format!("\nIt was with *{}*.", esc(&r.name)));
+    }
+    match &m.reassigned_to {
+        Some(r) => body.push_str(&format!(" It now goes to *{}*.", esc(&r.name))),
+        None => body.push_str(" Nobody else was given it: please step in."),
+    }
+    json!({
+        "text": cut(&format!("Deadline missed: {}", esc(who)), SECTION_MAX),
+        "blocks": [
+            section(&body),
+            { "type": "actions", "elements": [{
+                "type": "button",
+                "action_id": "baton_open",
+                "text": { "type": "plain_text", "text": "Open lead" },
+                "url": m.lead_url,
+                "style": "danger"
+            }]}
+        ]
+    })
+}
+
 fn section(text: &str) -> Value {
     json!({ "type": "section", "text": { "type": "mrkdwn", "text": cut(text, SECTION_MAX) } })
 }
@@ -372,6 +428,53 @@ mod tests {
             Value::Object(o) => o.values().for_each(|x| texts(x, out)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn a_missed_deadline_names_the_lead_who_missed_it_and_who_has_it_now() {
+        let rep = |id: &str, name: &str| baton::event::RepRef {
+            id: id.into(),
+            name: name.into(),
+            email: None,
+            booking_url: None,
+        };
+        let mut m = SlaMissedData {
+            v: 1,
+            lead_id: "L1".into(),
+            lead_url: "https://edge.example/v1/leads/L1".into(),
+            contact: Contact {
+                name: Some("<!here> Ada".into()),
+                company: Some("Acme & Sons".into()),
+                ..Contact::default()
+            },
+            grade: "A".into(),
+            score: 80,
+            minutes: 15,
+            due_at: "2026-12-02T10:15:00.000Z".into(),
+            missed_by: Some(rep("ana", "Ana Souza")),
+            reassigned_to: Some(rep("jonas", "Jonas Weber")),
+        };
+        let event = |m: &SlaMissedData| Event {
+            kind: "sla.missed".into(),
+            timestamp: "2026-12-02T10:16:00.000Z".into(),
+            data: EventData::SlaMissed(Box::new(m.clone())),
+        };
+        let text = message(&event(&m), Some(1_764_670_500)).to_string();
+        for bit in [
+            "deadline missed",
+            "&lt;!here&gt; Ada",
+            "Acme &amp; Sons",
+            "within 15 minutes",
+            "<!date^1764670500^",
+            "It was with *Ana Souza*",
+            "now goes to *Jonas Weber*",
+        ] {
+            assert!(text.contains(bit), "{bit} in {text}");
+        }
+        assert!(!text.contains("<!here>"));
+        m.reassigned_to = None;
+        let text = message(&event(&m), None).to_string();
+        assert!(text.contains("please step in"), "{text}");
     }
 
     #[test]

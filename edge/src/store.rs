@@ -65,6 +65,13 @@ pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
+/// ms since the epoch as RFC 3339 (UTC), the API's time format.
+pub fn iso(ms: f64) -> String {
+    worker::js_sys::Date::new(&JsValue::from_f64(ms))
+        .to_iso_string()
+        .into()
+}
+
 pub fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }

@@ -31,15 +31,21 @@ pub enum EventType {
     DeliveryFailed,
     #[serde(rename = "channel.disabled")]
     ChannelDisabled,
+    #[serde(rename = "sla.missed")]
+    SlaMissed,
+    #[serde(rename = "lead.reassigned")]
+    LeadReassigned,
 }
 
 impl EventType {
     /// Every event type, so names can be looked up without serde.
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 6] = [
         EventType::LeadCreated,
         EventType::LeadQualified,
         EventType::DeliveryFailed,
         EventType::ChannelDisabled,
+        EventType::SlaMissed,
+        EventType::LeadReassigned,
     ];
 
     /// The event type `as_str` names, which is also its name in playbooks and events.
@@ -53,6 +59,8 @@ impl EventType {
             EventType::LeadQualified => "lead.qualified",
             EventType::DeliveryFailed => "delivery.failed",
             EventType::ChannelDisabled => "channel.disabled",
+            EventType::SlaMissed => "sla.missed",
+            EventType::LeadReassigned => "lead.reassigned",
         }
     }
 }

@@ -109,6 +109,35 @@ impl Playbook {
         self.raw.sla.reassign
     }
 
+    /// Who takes a lead whose rep missed its deadline: the next rep of the
+    /// route's team, in playbook order after the last one tried, who can
+    /// take leads (active, weight above 0) and has not had this lead.
+    /// `None` when the route names one rep, or everyone had it.
+    pub fn next_rep(
+        &self,
+        route: &crate::wire::RouteChoice,
+        tried: &[&str],
+    ) -> Option<&crate::Rep> {
+        let target = self.routes.iter().find(|r| r.id == route.route)?;
+        let crate::playbook::Target::Team(t) = target.target else {
+            return None;
+        };
+        let team: Vec<&crate::Rep> = self
+            .teams
+            .get(usize::from(t))?
+            .reps
+            .iter()
+            .filter_map(|&k| self.reps.get(usize::from(k)))
+            .collect();
+        let last = tried
+            .last()
+            .and_then(|id| team.iter().position(|r| r.id == *id))
+            .map_or(0, |i| i + 1);
+        (0..team.len())
+            .filter_map(|k| team.get((last + k) % team.len()).copied())
+            .find(|r| r.active && r.weight > 0 && !tried.contains(&r.id.as_str()))
+    }
+
     /// Checks what comes with `action`: a reason from the playbook's list
     /// for a rejection or a loss (free text when the list is empty), an
     /// amount for a win and nothing else for the rest. Answers the reason
@@ -367,7 +396,7 @@ pub mod link {
 }
 
 #[cfg(all(test, feature = "toml"))]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -410,6 +439,29 @@ mod tests {
         );
         assert_eq!(p.link_days(), 30);
         assert!(p.sla_reassigns());
+    }
+
+    #[test]
+    fn a_missed_lead_goes_to_the_teams_next_rep_who_has_not_had_it() {
+        let p = demo();
+        let d = p.evaluate(&crate::wire::Submission {
+            locale: Some("en".into()),
+            fields: serde_json::from_value(serde_json::json!({
+                "email": "ana@acme-industrial.de", "name": "Ana", "company": "Acme",
+                "title": "VP Revenue", "employees": 800, "country": "DE",
+                "timeline": "this-quarter", "interests": ["forecasting"], "consent": true
+            }))
+            .unwrap(),
+            context: Default::default(),
+        });
+        let route = d.route.unwrap();
+        assert_eq!(route.route, "emea-enterprise");
+        let team: Vec<&str> = route.candidates.iter().map(|c| c.rep.as_str()).collect();
+        assert!(team.len() >= 2, "{team:?}");
+        let next = |tried: &[&str]| p.next_rep(&route, tried).map(|r| r.id.clone());
+        assert_eq!(next(&[team[0]]).as_deref(), Some(team[1]));
+        assert_eq!(next(&[team[1]]).as_deref(), Some(team[0]), "round the team");
+        assert_eq!(next(&team), None, "everyone had it");
     }
 
     #[test]

@@ -543,6 +543,7 @@ function renderLead(ev) {
   const h = [];
   const kind = ev.type === "lead.qualified" ? `<span class="badge ok">qualified lead</span>`
     : ev.type === "lead.created" ? `<span class="badge neutral">new lead (not qualified)</span>`
+    : ev.type === "lead.reassigned" ? `<span class="badge warn">reassigned to you: the first rep missed the deadline</span>`
       : `<span class="badge neutral">${esc(ev.type)}</span>`;
   const touch = has(d.touch) ? ` <span class="badge neutral">${d.touch === "returning" ? "returning visitor" : esc(d.touch)}</span>` : "";
   const grade = has(d.grade) || has(d.score)
@@ -595,6 +596,12 @@ function renderLead(ev) {
       ? `<li>${link(x.url, x.title ?? x.url ?? x.id)}${has(x.kind) ? ` <span class="badge neutral">${esc(String(x.kind).replace(/_/g, " "))}</span>` : ""}${has(x.summary) ? `<div class="muted">${esc(x.summary)}</div>` : ""}</li>`
       : `<li>${esc(fmtValue(x))}</li>`).join("")}</ul>`));
   }
+  if (isObj(d.feedback)) {
+    // What the rep did, one click each (the page asks before it records).
+    const labels = [["accepted", "Accept"], ["contacted", "Contacted"], ["meeting_booked", "Meeting booked"], ["won", "Won"], ["lost", "Lost"], ["rejected", "Reject"]];
+    t.push(row("Answer", labels.filter(([k]) => has(d.feedback[k])).map(([k, l]) => link(d.feedback[k], l)).join(" · ")
+      + (has(d.feedback.expires_at) ? ` <span class="muted">until ${fmtTime(d.feedback.expires_at)}</span>` : "")));
+  }
   t.push(row("Form", esc([d.form_name, has(d.form) ? `(${d.form})` : ""].filter(has).join(" "))));
   t.push(row("Lead", `${has(d.lead_url) ? link(d.lead_url, d.lead_id ?? d.lead_url) : esc(d.lead_id)}${has(d.created_at) ? ` · created ${fmtTime(d.created_at)}` : ""}`));
   t.push(row("Playbook", has(d.playbook_version) ? `<code>${esc(String(d.playbook_version).slice(0, 12))}</code>` : ""));
@@ -602,8 +609,21 @@ function renderLead(ev) {
   return h.join("");
 }
 
+function renderMissed(d) {
+  const c = isObj(d.contact) ? d.contact : {};
+  const who = (r) => (isObj(r) ? [r.name, r.id].filter(has).join(" · ") : "");
+  return `<h2 class="alert-title">⏰ Follow-up deadline missed</h2><table class="facts">`
+    + row("Lead", `${esc([c.name ?? c.email, c.company].filter(has).join(", "))} ${has(d.lead_url) ? link(d.lead_url, d.lead_id ?? d.lead_url) : esc(d.lead_id)}`)
+    + row("Grade", esc(`${d.grade ?? "?"} (${d.score ?? "?"} pts)`))
+    + row("Due", `${fmtTime(d.due_at)}${has(d.minutes) ? ` <span class="muted">(${esc(d.minutes)} min)</span>` : ""}`)
+    + row("Missed by", esc(who(d.missed_by)))
+    + row("Now with", has(d.reassigned_to) ? esc(who(d.reassigned_to)) : "nobody else: step in")
+    + `</table>`;
+}
+
 function renderAlert(ev) {
   const d = isObj(ev.data) ? ev.data : {};
+  if (ev.type === "sla.missed") return renderMissed(d);
   const title = ev.type === "delivery.failed" ? "Delivery failed" : "Channel disabled";
   const rep = isObj(d.rep) ? [d.rep.name, d.rep.id, d.rep.email].filter(has).join(" · ") : fmtValue(d.rep);
   return `<h2 class="alert-title">⚠ ${esc(title)}</h2><table class="facts">`
@@ -616,7 +636,7 @@ function renderAlert(ev) {
     + `</table>`;
 }
 
-const ALERTS = new Set(["delivery.failed", "channel.disabled"]);
+const ALERTS = new Set(["delivery.failed", "channel.disabled", "sla.missed"]);
 
 function attemptsLine(recs) {
   const statuses = recs.map((r) => `${r.answered}${r.duplicate ? " (duplicate)" : ""}`);
@@ -654,7 +674,7 @@ function renderCard(recs) {
   const shown = [...recs].reverse().find((r) => r.message) ?? last;
   const state = shown.valid ? `<span class="badge ok">accepted</span>` : `<span class="badge bad">refused: invalid_payload</span>${shown.error ? ` <span class="muted">${esc(shown.error)}</span>` : ""}`;
   const body = shown.message ? renderSlackMessage(shown.message) : `<pre class="raw">${esc(String(shown.body ?? "").slice(0, 4000))}</pre>`;
-  const alert = /delivery failed|channel disabled/i.test(String(shown.message?.text ?? ""));
+  const alert = /delivery failed|channel disabled|deadline missed/i.test(String(shown.message?.text ?? ""));
   return `<article class="card slack-card${alert ? " alert" : ""}">${head(` ${state}`)}${body}</article>`;
 }
 

@@ -38,6 +38,30 @@ pub struct Event {
 pub enum EventData {
     Lead(Box<LeadData>),
     Alert(Box<AlertData>),
+    SlaMissed(Box<SlaMissedData>),
+}
+
+/// A lead nobody touched by its deadline: sent to the SLA's escalation
+/// contact and to the rep who had it (and, when the playbook reassigns, the
+/// lead itself goes to the next rep as `lead.reassigned`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaMissedData {
+    /// `EVENT_VERSION`.
+    pub v: u32,
+    pub lead_id: String,
+    pub lead_url: String,
+    pub contact: Contact,
+    pub grade: String,
+    pub score: i32,
+    /// The grade's first-touch deadline, in minutes.
+    pub minutes: u32,
+    /// When the first touch was due (RFC 3339, UTC).
+    pub due_at: String,
+    /// Who had the lead and did not touch it in time.
+    pub missed_by: Option<RepRef>,
+    /// Who has it now, when the playbook reassigns and someone is left.
+    pub reassigned_to: Option<RepRef>,
 }
 
 /// A lead as the rep receives it.
@@ -203,6 +227,8 @@ pub const LEAD_QUALIFIED: &str = "lead.qualified";
 pub const LEAD_CREATED: &str = "lead.created";
 pub const DELIVERY_FAILED: &str = "delivery.failed";
 pub const CHANNEL_DISABLED: &str = "channel.disabled";
+pub const SLA_MISSED: &str = "sla.missed";
+pub const LEAD_REASSIGNED: &str = "lead.reassigned";
 
 /// What the edge knows of a stored lead beyond its submission and decision.
 pub struct LeadFacts<'a> {
