@@ -32,7 +32,7 @@ out=dist
 # wasm-opt, esbuild; see scripts/ship-wasm.sh.
 bash scripts/ship-wasm.sh Cargo.toml baton-widget "$out/widget" widget
 
-cp www/index.html www/embed-test.html www/_headers www/openapi.json "$out/"
+cp www/index.html www/embed-test.html www/_headers www/openapi.json www/report.html www/report.css www/report.js "$out/"
 bash scripts/minify.sh www/embed.js "$out/embed.js"
 bash scripts/minify.sh www/widget.css "$out/widget/widget.css"
 for f in live fallback popup; do bash scripts/minify.sh "www/$f.js" "$out/widget/$f.js"; done

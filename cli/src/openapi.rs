@@ -40,6 +40,7 @@ pub fn document() -> Result<Value> {
     let lead_record = Value::from(writes.subschema_for::<LeadRecord>());
     let lead_list = Value::from(writes.subschema_for::<LeadList>());
     let recorded = Value::from(writes.subschema_for::<Recorded>());
+    let report = Value::from(writes.subschema_for::<baton::report::Report>());
     let event = Value::from(writes.subschema_for::<Event>());
     for (name, schema) in reads
         .take_definitions(true)
@@ -290,6 +291,11 @@ pub fn document() -> Result<Value> {
         { "name": "exp", "in": "query", "required": true, "schema": { "type": "integer" }, "description": "Unix seconds after which the link is refused (410)." },
         { "name": "sig", "in": "query", "required": true, "schema": { "type": "string" }, "description": "base64url HMAC-SHA256 over the other four, keyed with the `LINK_SECRET` secret." }
     ]);
+    let window = json!([
+        { "name": "form", "in": "query", "required": false, "schema": { "type": "string" }, "description": "One form; every form without it." },
+        { "name": "since", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" }, "description": "Leads created at or after (default: 90 days ago)." },
+        { "name": "until", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" }, "description": "Leads created before (default: now)." }
+    ]);
     let html = |why: &str| json!({ "description": why, "content": { "text/html": { "schema": { "type": "string" } } } });
 
     Ok(json!({
@@ -406,6 +412,42 @@ pub fn document() -> Result<Value> {
                     "schema": { "type": "string" }
                 }],
                 "post": post_outcome
+            },
+            "/v1/reports": {
+                "get": {
+                    "operationId": "getReport",
+                    "summary": "What marketing delivered and what sales made of it",
+                    "description": "Per playbook version (newest first): volume by day, source, campaign and form; acceptance and win rate per grade and per rule; speed to lead split into system (submit → delivered) and human (delivered → first touch) latency, with the first-touch distribution; SLA compliance per rep and team; revenue, deal size and sales cycle; rejection and loss reasons ranked; browser/edge mismatches. At most 50,000 leads per window.",
+                    "tags": ["admin"],
+                    "security": admin,
+                    "parameters": window,
+                    "responses": {
+                        "200": ok("The report.", &report),
+                        "400": error("A window that cannot be read, or one with too many leads."),
+                        "401": unauthorized,
+                        "403": forbidden,
+                        "404": error("There is no such form."),
+                        "503": storage
+                    }
+                }
+            },
+            "/v1/reports/leads.csv": {
+                "get": {
+                    "operationId": "exportLeads",
+                    "summary": "Every lead with its decision and outcomes, as CSV",
+                    "description": "RFC 4180, one row per lead, oldest first: id, form, times, playbook version, score, grade, route, rep, the rules that held, source, campaign, delivery and first-touch times, each outcome with its time and reason, the furthest `outcome` reached, and the answers as JSON. What `baton backtest --from-edge` reads. A cell that would start a spreadsheet formula is prefixed with `'`.",
+                    "tags": ["admin"],
+                    "security": admin,
+                    "parameters": window,
+                    "responses": {
+                        "200": { "description": "The leads.", "content": { "text/csv": { "schema": { "type": "string" } } } },
+                        "400": error("A window that cannot be read, or one with too many leads."),
+                        "401": unauthorized,
+                        "403": forbidden,
+                        "404": error("There is no such form."),
+                        "503": storage
+                    }
+                }
             },
             "/v1/feedback": {
                 "get": {

@@ -26,6 +26,7 @@ mod outbox;
 mod owner;
 mod playbooks;
 mod prerender;
+mod reports;
 mod slack;
 mod store;
 mod sweeper;
@@ -117,6 +118,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Route::Outcomes(id), "POST") => admin::handle_post_outcome(req, &env, id).await,
         (Route::Feedback, "GET" | "HEAD") => feedback::handle_get(req, &env).await,
         (Route::Feedback, "POST") => feedback::handle_post(req, &env).await,
+        (Route::Reports, "GET") => reports::handle_report(req, &env).await,
+        (Route::LeadsCsv, "GET") => reports::handle_csv(req, &env).await,
         (Route::Evaluate, "POST") => handle_evaluate(req).await,
         (r, "OPTIONS") if r.allow().contains("OPTIONS") => handle_preflight(req),
         (r, _) => {
@@ -145,6 +148,9 @@ enum Route<'a> {
     Outcomes(&'a str),
     /// The page a delivery's feedback link opens.
     Feedback,
+    /// `GET /v1/reports` and its CSV export (admin).
+    Reports,
+    LeadsCsv,
     Evaluate,
 }
 
@@ -157,6 +163,8 @@ impl<'a> Route<'a> {
             "/v1/leads" => Some(Route::Leads),
             "/v1/evaluate" => Some(Route::Evaluate),
             "/v1/feedback" => Some(Route::Feedback),
+            "/v1/reports" => Some(Route::Reports),
+            "/v1/reports/leads.csv" => Some(Route::LeadsCsv),
             p => {
                 if let Some(rest) = p.strip_prefix("/v1/forms/") {
                     match rest.strip_suffix("/html").and_then(one) {
@@ -184,6 +192,7 @@ impl<'a> Route<'a> {
             Route::Lead(_) => "GET, OPTIONS",
             Route::Outcomes(_) => "POST, OPTIONS",
             Route::Feedback => "GET, HEAD, POST",
+            Route::Reports | Route::LeadsCsv => "GET, OPTIONS",
         }
     }
 }

@@ -33,6 +33,8 @@ mod problem;
 mod public;
 pub mod raw;
 mod relevance;
+#[cfg(feature = "sales")]
+pub mod report;
 mod route;
 #[cfg(feature = "delivery")]
 pub mod sign;

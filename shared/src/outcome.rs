@@ -99,6 +99,11 @@ impl Playbook {
         }
     }
 
+    /// The tightest first-touch deadline of any grade, in minutes.
+    pub fn sla_minutes_min(&self) -> Option<u32> {
+        self.sla_minutes.values().copied().min()
+    }
+
     /// Days a feedback link works.
     pub fn link_days(&self) -> u32 {
         self.raw.outcomes.link_days.unwrap_or(DEFAULT_LINK_DAYS)

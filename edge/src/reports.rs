@@ -1,0 +1,365 @@
+//! `GET /v1/reports` (the closed-loop figures, per playbook version) and
+//! `GET /v1/reports/leads.csv` (every lead with its decision and outcomes,
+//! what `baton backtest --from-edge` reads). Behind the admin token.
+//!
+//! The rows are read here, the counting is `baton::report` (pure).
+
+use baton::report::{self, BreachRow, LeadRow, OutcomeRow};
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::{js_sys, D1Database, Date, Env, Request, Response, Result};
+
+use crate::admin::authorize;
+use crate::cors::Cors;
+use crate::error::{json_response, AppError};
+use crate::playbooks;
+use crate::store::{iso, opt, text};
+use crate::DB_BINDING;
+
+/// A report reads at most this many leads; a longer window is refused
+/// with a message saying to narrow it.
+const MAX_LEADS: usize = 50_000;
+/// The window when none is given.
+const DEFAULT_DAYS: f64 = 90.0;
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The lead columns both answers read. Times in ms; the answers' JSON read in SQL.
+const LEADS: &str = "SELECT l.id, l.form_id, l.created_at, \
+       l.status, l.score, l.grade, l.qualified, l.playbook_version, l.assigned_rep, l.team_id, \
+       l.route_id, l.agreement, l.knocked_out, \
+       json_extract(l.submission, '$.submission.context.utm.source') AS source, \
+       json_extract(l.submission, '$.submission.context.utm.medium') AS medium, \
+       json_extract(l.submission, '$.submission.context.utm.campaign') AS campaign, \
+       json_extract(l.submission, '$.submission.context.referrer') AS referrer, \
+       json_extract(l.submission, '$.submission.fields') AS answers, \
+       (SELECT group_concat(json_extract(r.value, '$.rule'), ' ') \
+          FROM json_each(l.decision, '$.reasons') r) AS rules, \
+       (SELECT min(d.delivered_at) FROM deliveries d WHERE d.lead_id = l.id \
+          AND d.about IS NULL AND d.event_type IN ('lead.qualified', 'lead.created')) AS delivered_at, \
+       l.first_touch_at, l.sla_due_at, l.sla_missed_at \
+     FROM leads l WHERE l.created_at >= ?1 AND l.created_at < ?2 AND (?3 IS NULL OR l.form_id = ?3) \
+     ORDER BY l.created_at, l.id LIMIT ?4";
+
+struct Window {
+    form: Option<String>,
+    since: String,
+    until: String,
+}
+
+/// `form`, `since` and `until` (RFC 3339; the last 90 days by default).
+fn window(req: &Request) -> std::result::Result<Window, AppError> {
+    let url = req
+        .url()
+        .map_err(|e| AppError::BadQuery(format!("the URL cannot be read: {e}")))?;
+    let now = Date::now().as_millis() as f64;
+    let (mut form, mut since, mut until) = (None, now - DEFAULT_DAYS * DAY_MS, now + 1.0);
+    for (k, v) in url.query_pairs() {
+        let time = |v: &str| {
+            let ms = js_sys::Date::parse(v);
+            if ms.is_nan() {
+                Err(AppError::BadQuery(format!(
+                    "`{k}` must be an RFC 3339 time (`2026-12-01T00:00:00Z`), got `{v}`"
+                )))
+            } else {
+                Ok(ms)
+            }
+        };
+        match k.as_ref() {
+            "form" => {
+                if playbooks::find(&v).is_none() {
+                    return Err(AppError::UnknownForm(v.into_owned()));
+                }
+                form = Some(v.into_owned());
+            }
+            "since" => since = time(&v)?,
+            "until" => until = time(&v)?,
+            other => {
+                return Err(AppError::BadQuery(format!(
+                    "unknown query parameter `{other}`; reports take `form`, `since` and `until`"
+                )))
+            }
+        }
+    }
+    if since >= until {
+        return Err(AppError::BadQuery("`since` must be before `until`".into()));
+    }
+    Ok(Window {
+        form,
+        since: iso(since),
+        until: iso(until),
+    })
+}
+
+#[derive(Deserialize)]
+struct Row {
+    #[serde(flatten)]
+    lead: LeadRow,
+    score: i32,
+    route_id: Option<String>,
+    knocked_out: Option<String>,
+    medium: Option<String>,
+    answers: Option<String>,
+    sla_missed_at: Option<f64>,
+}
+
+fn db(env: &Env) -> std::result::Result<D1Database, AppError> {
+    env.d1(DB_BINDING)
+        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))
+}
+
+fn storage(what: &'static str) -> impl Fn(worker::Error) -> AppError {
+    move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
+}
+
+/// The leads of the window, their outcomes and their misses, in one round trip.
+async fn read(
+    db: &D1Database,
+    w: &Window,
+) -> std::result::Result<(Vec<Row>, Vec<OutcomeRow>, Vec<BreachRow>), AppError> {
+    let args = [
+        text(&w.since),
+        text(&w.until),
+        opt(w.form.as_deref()),
+        JsValue::from_f64((MAX_LEADS + 1) as f64),
+    ];
+    let of_window = "SELECT id FROM leads WHERE created_at >= ?1 AND created_at < ?2 \
+                     AND (?3 IS NULL OR form_id = ?3)";
+    let statements = vec![
+        db.prepare(LEADS).bind(&args).map_err(storage("binding"))?,
+        db.prepare(format!(
+            "SELECT lead_id, action, at, reason, amount FROM outcomes \
+             WHERE lead_id IN ({of_window}) AND ?4 > 0"
+        ))
+        .bind(&args)
+        .map_err(storage("binding"))?,
+        db.prepare(format!(
+            "SELECT lead_id, rep FROM sla_breaches WHERE lead_id IN ({of_window}) AND ?4 > 0"
+        ))
+        .bind(&args)
+        .map_err(storage("binding"))?,
+    ];
+    let results = db
+        .batch(statements)
+        .await
+        .map_err(storage("reading the report's leads"))?;
+    let mut results = results.into_iter();
+    let (Some(leads), Some(outcomes), Some(breaches)) =
+        (results.next(), results.next(), results.next())
+    else {
+        return Err(AppError::Internal(
+            "D1 answered fewer results than asked".into(),
+        ));
+    };
+    let mut leads: Vec<Row> = leads.results().map_err(storage("leads"))?;
+    for r in &mut leads {
+        r.lead.created_ms = js_sys::Date::parse(&r.lead.created_at);
+    }
+    if leads.len() > MAX_LEADS {
+        return Err(AppError::BadQuery(format!(
+            "the window holds more than {MAX_LEADS} leads; narrow it with `since` and `until`"
+        )));
+    }
+    Ok((
+        leads,
+        outcomes.results().map_err(storage("outcomes"))?,
+        breaches.results().map_err(storage("breaches"))?,
+    ))
+}
+
+/// `GET /v1/reports`.
+pub async fn handle_report(req: Request, env: &Env) -> Result<Response> {
+    let cors = Cors::echo(&req);
+    Ok(match report(&req, env).await {
+        Ok(r) => json_response(&r, 200, &cors),
+        Err(e) => e.into_response(&cors),
+    })
+}
+
+async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report, AppError> {
+    authorize(req, env)?;
+    let w = window(req)?;
+    let (rows, outcomes, breaches) = read(&db(env)?, &w).await?;
+    let leads: Vec<LeadRow> = rows.into_iter().map(|r| r.lead).collect();
+    // The SLA line of the chart: the tightest deadline of the forms reported.
+    let sla = playbooks::all()
+        .iter()
+        .filter(|f| w.form.as_deref().is_none_or(|id| f.playbook.id() == id))
+        .filter_map(|f| f.playbook.sla_minutes_min())
+        .min();
+    Ok(report::build(
+        w.form,
+        (w.since, w.until),
+        &leads,
+        &outcomes,
+        &breaches,
+        Date::now().as_millis() as f64,
+        sla,
+    ))
+}
+
+/// The CSV export's columns, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "lead_id",
+    "form",
+    "created_at",
+    "playbook_version",
+    "status",
+    "score",
+    "grade",
+    "qualified",
+    "knocked_out",
+    "route",
+    "team",
+    "rep",
+    "rules",
+    "source",
+    "medium",
+    "campaign",
+    "agreement",
+    "delivered_at",
+    "first_touch_at",
+    "sla_due_at",
+    "sla_missed",
+    "accepted_at",
+    "rejected_at",
+    "rejected_reason",
+    "contacted_at",
+    "meeting_booked_at",
+    "won_at",
+    "won_amount",
+    "lost_at",
+    "lost_reason",
+    "outcome",
+    "answers",
+];
+
+/// `GET /v1/reports/leads.csv`: one row per lead (RFC 4180).
+pub async fn handle_csv(req: Request, env: &Env) -> Result<Response> {
+    let cors = Cors::echo(&req);
+    Ok(match csv(&req, env).await {
+        Ok(body) => {
+            let mut res = Response::builder()
+                .with_status(200)
+                .fixed(body.into_bytes());
+            let h = res.headers_mut();
+            let _ = h.set("content-type", "text/csv; charset=utf-8; header=present");
+            let _ = h.set(
+                "content-disposition",
+                "attachment; filename=\"baton-leads.csv\"",
+            );
+            let _ = h.set("cache-control", "no-store");
+            cors.apply(h);
+            res
+        }
+        Err(e) => e.into_response(&cors),
+    })
+}
+
+async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> {
+    authorize(req, env)?;
+    let w = window(req)?;
+    let (rows, outcomes, breaches) = read(&db(env)?, &w).await?;
+    let mut out = String::with_capacity(rows.len() * 512);
+    out.push_str(&CSV_COLUMNS.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let l = &r.lead;
+        let of = |a: &str| outcomes.iter().find(|o| o.lead_id == l.id && o.action == a);
+        let at = |a: &str| of(a).map(|o| iso(o.at)).unwrap_or_default();
+        let reason = |a: &str| of(a).and_then(|o| o.reason.clone()).unwrap_or_default();
+        let ms = |t: Option<f64>| t.map(iso).unwrap_or_default();
+        // The furthest the lead got: what a backtest compares with.
+        let outcome = [
+            "won",
+            "lost",
+            "rejected",
+            "meeting_booked",
+            "contacted",
+            "accepted",
+        ]
+        .into_iter()
+        .find(|a| of(a).is_some())
+        .unwrap_or(if l.status == "accepted" {
+            "open"
+        } else {
+            "invalid"
+        });
+        let missed = r.sla_missed_at.is_some() || breaches.iter().any(|b| b.lead_id == l.id);
+        let cells: [String; 32] = [
+            l.id.clone(),
+            l.form_id.clone(),
+            l.created_at.clone(),
+            l.playbook_version.clone(),
+            l.status.clone(),
+            r.score.to_string(),
+            l.grade.clone(),
+            (l.qualified == 1).to_string(),
+            r.knocked_out.clone().unwrap_or_default(),
+            r.route_id.clone().unwrap_or_default(),
+            l.team_id.clone().unwrap_or_default(),
+            l.assigned_rep.clone().unwrap_or_default(),
+            l.rules.clone().unwrap_or_default(),
+            l.source.clone().unwrap_or_default(),
+            r.medium.clone().unwrap_or_default(),
+            l.campaign.clone().unwrap_or_default(),
+            l.agreement.clone(),
+            ms(l.delivered_at),
+            ms(l.first_touch_at),
+            ms(l.sla_due_at),
+            missed.to_string(),
+            at("accepted"),
+            at("rejected"),
+            reason("rejected"),
+            at("contacted"),
+            at("meeting_booked"),
+            at("won"),
+            of("won")
+                .and_then(|o| o.amount)
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            at("lost"),
+            reason("lost"),
+            outcome.to_owned(),
+            r.answers.clone().unwrap_or_default(),
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&cell(c));
+        }
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line
+/// break, and a leading `=`, `+`, `-` or `@` is defused with `'` so a
+/// spreadsheet never runs a visitor's answer as a formula.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_is_quoted_when_it_must_be_and_never_a_formula() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-5"), "-5", "a negative number stays a number");
+        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+    }
+}
