@@ -475,6 +475,8 @@ mod tests {
         assert!(public.outcomes.reject_reasons.is_empty());
     }
 
+    /// The checks are `diagnostics` (the edge and `baton check`; the widget only reads public copies).
+    #[cfg(feature = "diagnostics")]
     #[test]
     fn bad_reasons_and_link_lives_are_refused() {
         let text = include_str!("../../icp.toml")
