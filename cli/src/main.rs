@@ -3,6 +3,7 @@
 //! Schema of the playbook and the OpenAPI document of the edge's API. Thin
 //! over `baton-shared`: no rule logic lives here.
 
+mod backtest;
 mod openapi;
 
 use std::io::Read;
@@ -17,6 +18,10 @@ usage:
                                   (warnings are listed too, and exit 0)
   baton score PLAYBOOK LEAD [--json]
                                   score a lead (JSON submission, `-` for stdin)
+  baton backtest PLAYBOOK OUTCOMES.csv [--against OLD_PLAYBOOK] [--from-edge] [--json]
+                                  score past leads and compare with their outcomes:
+                                  win rate per grade, precision and recall of
+                                  `qualified`, lift, and the rules with no signal
   baton public PLAYBOOK           print the public copy browsers receive (JSON)
   baton schema                    print the JSON Schema of the playbook format
   baton openapi                   print the OpenAPI document of the edge's HTTP API
@@ -103,6 +108,37 @@ fn run(args: &[String]) -> Result<ExitCode> {
             } else {
                 print_decision(&d);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        ["backtest", path, csv, rest @ ..] => {
+            let mut o = backtest::Options {
+                playbook: path,
+                csv,
+                against: None,
+                from_edge: false,
+                json: false,
+            };
+            let mut rest = rest.iter();
+            while let Some(a) = rest.next() {
+                match *a {
+                    "--against" => {
+                        o.against = Some(rest.next().context("`--against` needs a playbook")?)
+                    }
+                    "--from-edge" => o.from_edge = true,
+                    "--json" => o.json = true,
+                    other => bail!("unknown option `{other}`\n{USAGE}"),
+                }
+            }
+            let compiled = |p: &str| -> Result<Playbook> {
+                match load(p)? {
+                    Ok(pb) => Ok(pb),
+                    Err(problems) => {
+                        print_problems(p, &problems);
+                        bail!("`{p}` has problems; fix them first (`baton check {p}`)")
+                    }
+                }
+            };
+            backtest::run(&o, compiled)?;
             Ok(ExitCode::SUCCESS)
         }
         ["public", path] => match load(path)? {

@@ -435,7 +435,7 @@ pub fn document() -> Result<Value> {
                 "get": {
                     "operationId": "exportLeads",
                     "summary": "Every lead with its decision and outcomes, as CSV",
-                    "description": "RFC 4180, one row per lead, oldest first: id, form, times, playbook version, score, grade, route, rep, the rules that held, source, campaign, delivery and first-touch times, each outcome with its time and reason, the furthest `outcome` reached, and the answers as JSON. What `baton backtest --from-edge` reads. A cell that would start a spreadsheet formula is prefixed with `'`.",
+                    "description": "RFC 4180, one row per lead, oldest first: id, form, times, playbook version, score, grade, route, rep, the rules that held, source, campaign, delivery and first-touch times, each outcome with its time and reason, the furthest `outcome` reached, and the answers and context as JSON. What `baton backtest --from-edge` reads. A cell that would start a spreadsheet formula is prefixed with `'`.",
                     "tags": ["admin"],
                     "security": admin,
                     "parameters": window,

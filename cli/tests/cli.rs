@@ -735,3 +735,127 @@ fn the_admin_api_is_documented_behind_the_bearer_token() {
         "posting a lead needs no token"
     );
 }
+
+const OUTCOMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../outcomes.csv");
+
+fn backtest_json(args: &[&str]) -> Json {
+    let o = baton(&[&["backtest"], args, &["--json"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn backtest_on_the_sample_finds_the_rules_that_bring_customers_and_those_that_do_not() {
+    let b = &backtest_json(&[DEMO, OUTCOMES])["playbook"];
+    let (leads, decided, open) = (
+        b["leads"].as_u64().unwrap(),
+        b["decided"].as_u64().unwrap(),
+        b["open"].as_u64().unwrap(),
+    );
+    assert_eq!(leads, 2000);
+    assert_eq!(decided + open, leads);
+    let grade = |g: &str| {
+        b["by_grade"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["grade"] == g)
+            .unwrap()["win_rate"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        grade("A") > grade("B") && grade("B") > grade("C"),
+        "grades order the win rate"
+    );
+    let rule = |id: &str| {
+        b["by_rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(rule("decision-maker")["no_signal"], false);
+    assert!(rule("decision-maker")["held"]["lift"].as_f64().unwrap() > 1.2);
+    assert_eq!(rule("free-mail")["held"]["won"], 0);
+    assert_eq!(
+        rule("engaged-visitor")["no_signal"],
+        true,
+        "a long visit tells little in the sample"
+    );
+    assert!(b["precision"].as_f64().unwrap() > b["base_rate"].as_f64().unwrap());
+    assert!(b["recall"].as_f64().unwrap() > 0.5);
+
+    let text = stdout(&baton(&["backtest", DEMO, OUTCOMES]));
+    assert!(text.contains("rules that carry no signal here:"), "{text}");
+    assert!(text.contains("scored them in"), "{text}");
+}
+
+#[test]
+fn backtest_against_an_old_playbook_shows_both_side_by_side() {
+    let old = std::fs::read_to_string(DEMO).unwrap().replace(
+        "grade = \"B\"\nmin_score = 45",
+        "grade = \"B\"\nmin_score = 30",
+    );
+    assert!(old.contains("min_score = 30"), "the edit applies");
+    let old = temp_file("old.toml", &old);
+    let both = backtest_json(&[DEMO, OUTCOMES, "--against", path(&old)]);
+    let (new, old_b) = (&both["playbook"], &both["against"]);
+    assert_ne!(new["version"], old_b["version"]);
+    assert!(
+        old_b["qualified"].as_u64() > new["qualified"].as_u64(),
+        "a lower bar qualifies more"
+    );
+    assert!(old_b["precision"].as_f64() < new["precision"].as_f64());
+    let text = stdout(&baton(&[
+        "backtest",
+        DEMO,
+        OUTCOMES,
+        "--against",
+        path(&old),
+    ]));
+    assert!(
+        text.contains("precision") && text.contains("old.toml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn backtest_reads_the_edges_export_and_says_what_is_wrong_with_a_file() {
+    let edge = temp_file(
+        "edge.csv",
+        "lead_id,outcome,answers,context\n\
+         1,won,\"{\"\"title\"\":\"\"VP Sales\"\",\"\"employees\"\":800,\"\"country\"\":\"\"DE\"\",\"\"timeline\"\":\"\"this-quarter\"\",\"\"email\"\":\"\"a@acme.example\"\"}\",\"{\"\"pages_seen\"\":[\"\"/\"\",\"\"/a\"\",\"\"/b\"\"]}\"\n\
+         2,rejected,\"{\"\"title\"\":\"\"Student\"\"}\",\n\
+         3,invalid,,\n",
+    );
+    let b = &backtest_json(&[DEMO, path(&edge), "--from-edge"])["playbook"];
+    assert_eq!(
+        (
+            b["leads"].as_u64(),
+            b["decided"].as_u64(),
+            b["won"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    let engaged = b["by_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "engaged-visitor")
+        .unwrap();
+    assert_eq!(engaged["held"]["leads"], 1, "the context column is read");
+
+    let crm = temp_file("crm.csv", "title,outcome\nVP,won\n");
+    let o = baton(&["backtest", DEMO, path(&crm), "--from-edge"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not the edge's export"));
+    let none = temp_file("none.csv", "title,stage\nVP,won\n");
+    let o = baton(&["backtest", DEMO, path(&none)]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no `outcome` column"));
+    let odd = temp_file("odd.csv", "title,outcome\nVP,perhaps\n");
+    let o = baton(&["backtest", DEMO, path(&odd)]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2: outcome `perhaps`"));
+}

@@ -32,6 +32,7 @@ const LEADS: &str = "SELECT l.id, l.form_id, l.created_at, \
        json_extract(l.submission, '$.submission.context.utm.campaign') AS campaign, \
        json_extract(l.submission, '$.submission.context.referrer') AS referrer, \
        json_extract(l.submission, '$.submission.fields') AS answers, \
+       json_extract(l.submission, '$.submission.context') AS context, \
        (SELECT group_concat(json_extract(r.value, '$.rule'), ' ') \
           FROM json_each(l.decision, '$.reasons') r) AS rules, \
        (SELECT min(d.delivered_at) FROM deliveries d WHERE d.lead_id = l.id \
@@ -99,6 +100,7 @@ struct Row {
     knocked_out: Option<String>,
     medium: Option<String>,
     answers: Option<String>,
+    context: Option<String>,
     sla_missed_at: Option<f64>,
 }
 
@@ -231,6 +233,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "lost_reason",
     "outcome",
     "answers",
+    "context",
 ];
 
 /// `GET /v1/reports/leads.csv`: one row per lead (RFC 4180).
@@ -285,7 +288,7 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
             "invalid"
         });
         let missed = r.sla_missed_at.is_some() || breaches.iter().any(|b| b.lead_id == l.id);
-        let cells: [String; 32] = [
+        let cells: [String; 33] = [
             l.id.clone(),
             l.form_id.clone(),
             l.created_at.clone(),
@@ -321,6 +324,7 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
             reason("lost"),
             outcome.to_owned(),
             r.answers.clone().unwrap_or_default(),
+            r.context.clone().unwrap_or_default(),
         ];
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {

@@ -9,6 +9,8 @@
 //! give the same verdict natively, in the browser (the widget) and in the
 //! Cloudflare Worker (the edge). It must never depend on `web-sys` or `worker`.
 
+#[cfg(feature = "bulk")]
+pub mod backtest;
 mod channel;
 mod compile;
 mod condition;
