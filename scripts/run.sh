@@ -38,7 +38,8 @@ say "applying D1 migrations to the local database"
 CI=true npx wrangler d1 migrations apply DB --local
 
 # The sales side, and the cron trigger `wrangler dev` does not fire by itself
-# (the outbox's sweeper, once a minute); both end with this script.
+# (the outbox's sweeper and the SLA watchdog, once a minute); both end with
+# this script.
 node scripts/demo-receiver.mjs --port "$receiver_port" --dev-vars .dev.vars &
 receiver=$!
 ( while sleep 60; do curl -fsS "http://127.0.0.1:$port/__scheduled?cron=*+*+*+*+*" >/dev/null 2>&1 || true; done ) &
@@ -55,6 +56,12 @@ cat <<INFO
   API (OpenAPI): http://localhost:$port/openapi.json
   A lead:        curl -H "Authorization: Bearer $token" http://localhost:$port/v1/leads
   Stored leads:  npx wrangler d1 execute DB --local --command "$query"
+  Report page:   http://localhost:$port/report.html#token=$token
+
+  The loop: submit on the demo page, open the lead at the receiver and click
+  Accept. To see a missed deadline without waiting its 15 minutes, move one:
+    npx wrangler d1 execute DB --local --command "update leads set sla_due_at = 0 where first_touch_at is null"
+  and within a minute the escalation reaches Rita at the receiver.
 
   The playbook allows pages on http://localhost:8787 and http://127.0.0.1:8787
   (allowed_origins in icp.toml); on another PORT the demo page still works
