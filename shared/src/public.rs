@@ -36,6 +36,7 @@ impl Playbook {
         // Ownership is decided at the edge: browsers need none of it.
         p.ownership = crate::raw::RawOwnership::default();
         p.outcomes = crate::raw::RawOutcomes::default();
+        p.sla.reassign = false;
         p.content.clear();
         // Browsers do not need to know which other sites embed the form.
         p.allowed_origins.clear();

@@ -426,7 +426,8 @@ impl Reader {
                 r.map_of(v, k, Self::u32_of)
             }),
             escalate_to: self.opt(&o, "escalate_to", Self::string_of),
-            reassign: self.or(&o, "reassign", false, Self::bool_of),
+            // Sales' own: public copies carry none.
+            reassign: false,
         }
     }
 }
@@ -454,6 +455,8 @@ mod tests {
         pb.reps.iter_mut().for_each(|r| r.channels.clear());
         pb.teams.iter_mut().for_each(|t| t.channels.clear());
         pb.ownership = baton::raw::RawOwnership::default();
+        pb.outcomes = baton::raw::RawOutcomes::default();
+        pb.sla.reassign = false;
         pb.content.clear();
         pb
     }
