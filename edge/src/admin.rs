@@ -11,12 +11,11 @@ use baton::{Decision, LeadPost};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, D1Database, Env, Request, Response, Result};
+use worker::{js_sys, Env, Request, Response, Result};
 
 use crate::cors::Cors;
 use crate::error::{json_response, AppError};
-use crate::store::{iso, opt, text};
-use crate::DB_BINDING;
+use crate::store::{db, iso, opt, storage, text};
 
 /// Leads a list answers at most, and by default.
 const MAX_LIMIT: u32 = 500;
@@ -130,15 +129,6 @@ async fn post_outcome(
         },
     )
     .await
-}
-
-fn db(env: &Env) -> std::result::Result<D1Database, AppError> {
-    env.d1(DB_BINDING)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))
-}
-
-fn storage(what: &str) -> impl Fn(worker::Error) -> AppError + '_ {
-    move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
 }
 
 #[derive(Deserialize)]

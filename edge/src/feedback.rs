@@ -19,8 +19,7 @@ use worker::{D1Database, Date, Env, Request, Response, Result};
 
 use crate::error::AppError;
 use crate::playbooks;
-use crate::store::{iso, opt, text};
-use crate::DB_BINDING;
+use crate::store::{db, iso, opt, storage, text};
 
 /// The Worker secret that signs feedback links.
 pub const LINK_SECRET: &str = "LINK_SECRET";
@@ -110,10 +109,6 @@ impl OutcomeRow {
             amount: self.amount,
         })
     }
-}
-
-fn storage(what: &'static str) -> impl Fn(worker::Error) -> AppError {
-    move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
 }
 
 async fn lead_brief(db: &D1Database, id: &str) -> std::result::Result<LeadBrief, AppError> {
@@ -273,11 +268,6 @@ fn verify(env: &Env, pairs: &[(String, String)]) -> std::result::Result<Link, Ap
         LinkError::Incomplete => AppError::BadQuery(e.to_string()),
         LinkError::Forged => AppError::Forbidden(e.to_string()),
     })
-}
-
-fn db(env: &Env) -> std::result::Result<D1Database, AppError> {
-    env.d1(DB_BINDING)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))
 }
 
 /// Who the lead is, in one line: "Ada Lovelace, CTO at Analytical (A, 80)".

@@ -20,7 +20,6 @@ use crate::playbooks;
 use crate::prerender;
 use crate::store::{self, LeadRecord, Status};
 use crate::turns;
-use crate::DB_BINDING;
 
 /// `GET /v1/health`: up, and which playbooks it serves.
 pub fn handle_health(req: Request) -> Result<Response> {
@@ -142,9 +141,7 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         playbooks::find(&post.form).ok_or_else(|| AppError::UnknownForm(post.form.clone()))?;
     caller.check(&form.playbook)?;
     let playbook = &form.playbook;
-    let db = env
-        .d1(DB_BINDING)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))?;
+    let db = store::db(env)?;
     let mut decision = playbook.evaluate(&post.submission);
     let agreement = Agreement::of(&decision, post.claimed.as_ref());
     let now = Date::now();

@@ -13,8 +13,7 @@ use crate::admin::authorize;
 use crate::cors::Cors;
 use crate::error::{json_response, AppError};
 use crate::playbooks;
-use crate::store::{iso, opt, text};
-use crate::DB_BINDING;
+use crate::store::{db, iso, opt, storage, text};
 
 /// A report reads at most this many leads; a longer window is refused
 /// with a message saying to narrow it.
@@ -102,15 +101,6 @@ struct Row {
     answers: Option<String>,
     context: Option<String>,
     sla_missed_at: Option<f64>,
-}
-
-fn db(env: &Env) -> std::result::Result<D1Database, AppError> {
-    env.d1(DB_BINDING)
-        .map_err(|e| AppError::StorageUnavailable(format!("binding `{DB_BINDING}`: {e}")))
-}
-
-fn storage(what: &'static str) -> impl Fn(worker::Error) -> AppError {
-    move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
 }
 
 /// The leads of the window, their outcomes and their misses, in one round trip.

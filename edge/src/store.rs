@@ -65,6 +65,17 @@ pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
+/// The leads database, or the 503 that says it is not bound.
+pub fn db(env: &worker::Env) -> Result<D1Database, AppError> {
+    env.d1(crate::DB_BINDING)
+        .map_err(|e| AppError::StorageUnavailable(format!("binding `{}`: {e}", crate::DB_BINDING)))
+}
+
+/// A D1 failure while doing `what`, as the 503 the caller retries on.
+pub fn storage(what: &str) -> impl Fn(worker::Error) -> AppError + '_ {
+    move |e| AppError::StorageUnavailable(format!("{what}: {e}"))
+}
+
 /// ms since the epoch as RFC 3339 (UTC), the API's time format.
 pub fn iso(ms: f64) -> String {
     worker::js_sys::Date::new(&JsValue::from_f64(ms))
