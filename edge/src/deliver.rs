@@ -669,11 +669,10 @@ async fn alert(
         .assigned_rep
         .as_deref()
         .and_then(|id| form.playbook.rep(id))
+        // An alert is no lead to book: no booking link.
         .map(|r| RepRef {
-            id: r.id.clone(),
-            name: r.name.clone(),
-            email: r.email.clone(),
             booking_url: None,
+            ..RepRef::of(r)
         });
     let event = Event {
         kind: event_type.to_owned(),

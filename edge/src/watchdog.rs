@@ -9,7 +9,7 @@
 //! D1 batch, so a lead is never reassigned without its rep hearing of it.
 
 use baton::event::{self, Event, EventData, RepRef, SlaMissedData};
-use baton::{Channel, Decision, LeadPost, Rep};
+use baton::{Channel, Decision, LeadPost};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{console_error, console_log, D1Database, Date, Env};
@@ -36,15 +36,6 @@ struct Late {
 #[derive(Deserialize)]
 struct Tried {
     rep: Option<String>,
-}
-
-fn rep_ref(r: &Rep) -> RepRef {
-    RepRef {
-        id: r.id.clone(),
-        name: r.name.clone(),
-        email: r.email.clone(),
-        booking_url: r.booking_url.clone(),
-    }
 }
 
 /// Reports every lead past its deadline; answers how many.
@@ -129,8 +120,8 @@ async fn missed(env: &Env, db: &D1Database, lead: &Late, now: f64) -> Result<(),
             score: decision.score,
             minutes,
             due_at: due.clone(),
-            missed_by: missed_by.map(rep_ref),
-            reassigned_to: next.map(rep_ref),
+            missed_by: missed_by.map(RepRef::of),
+            reassigned_to: next.map(RepRef::of),
         })),
     };
     // The escalation contact and the rep who missed it, each channel once.

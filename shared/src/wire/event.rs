@@ -176,6 +176,18 @@ pub struct RepRef {
     pub booking_url: Option<String>,
 }
 
+impl RepRef {
+    /// A rep of the playbook, as events name them.
+    pub fn of(r: &crate::Rep) -> RepRef {
+        RepRef {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            email: r.email.clone(),
+            booking_url: r.booking_url.clone(),
+        }
+    }
+}
+
 /// The follow-up deadline sales committed to for this grade.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,12 +308,7 @@ pub fn lead_event(
             value: value.clone(),
         });
     }
-    let rep = facts.rep.and_then(|id| playbook.rep(id)).map(|r| RepRef {
-        id: r.id.clone(),
-        name: r.name.clone(),
-        email: r.email.clone(),
-        booking_url: r.booking_url.clone(),
-    });
+    let rep = facts.rep.and_then(|id| playbook.rep(id)).map(RepRef::of);
     let sla = match (decision.sla_minutes, facts.sla_deadline) {
         (Some(minutes), Some(deadline)) => Some(Sla {
             minutes,
