@@ -4,7 +4,7 @@
 //!
 //! The rows are read here, the counting is `baton::report` (pure).
 
-use baton::report::{self, BreachRow, LeadRow, OutcomeRow};
+use baton::report::{self, BreachRow, ByLead, LeadRow, OutcomeRow};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{js_sys, D1Database, Date, Env, Request, Response, Result};
@@ -255,9 +255,12 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
     let mut out = String::with_capacity(rows.len() * 512);
     out.push_str(&CSV_COLUMNS.join(","));
     out.push_str("\r\n");
+    let outcomes = ByLead::new(&outcomes, |o| o.lead_id.as_str());
+    let breaches = ByLead::new(&breaches, |b| b.lead_id.as_str());
     for r in rows {
         let l = &r.lead;
-        let of = |a: &str| outcomes.iter().find(|o| o.lead_id == l.id && o.action == a);
+        let mine = outcomes.of(&l.id);
+        let of = |a: &str| mine.iter().find(|o| o.action == a);
         let at = |a: &str| of(a).map(|o| iso(o.at)).unwrap_or_default();
         let reason = |a: &str| of(a).and_then(|o| o.reason.clone()).unwrap_or_default();
         let ms = |t: Option<f64>| t.map(iso).unwrap_or_default();
@@ -277,7 +280,7 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
         } else {
             "invalid"
         });
-        let missed = r.sla_missed_at.is_some() || breaches.iter().any(|b| b.lead_id == l.id);
+        let missed = r.sla_missed_at.is_some() || !breaches.of(&l.id).is_empty();
         let cells: [String; 33] = [
             l.id.clone(),
             l.form_id.clone(),

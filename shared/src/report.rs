@@ -329,9 +329,28 @@ fn bump(pairs: &mut Vec<(String, u32)>, key: &str) {
     }
 }
 
-/// Builds the report. `iso` turns ms into RFC 3339 (the caller's clock
-/// library); `now` decides which deadlines are still open; `sla_minutes`
-/// is the tightest grade deadline of the playbook.
+/// Rows grouped by the lead they belong to, in one pass: every lead looks
+/// its outcomes and misses up, and scanning all rows for each lead would
+/// grow with the square of the window.
+pub struct ByLead<'a, T>(std::collections::HashMap<&'a str, Vec<&'a T>>);
+
+impl<'a, T> ByLead<'a, T> {
+    pub fn new(rows: &'a [T], lead: impl Fn(&'a T) -> &'a str) -> Self {
+        let mut map: std::collections::HashMap<&str, Vec<&T>> = std::collections::HashMap::new();
+        for r in rows {
+            map.entry(lead(r)).or_default().push(r);
+        }
+        ByLead(map)
+    }
+
+    /// The rows of `lead`, in the order given.
+    pub fn of(&self, lead: &str) -> &[&'a T] {
+        self.0.get(lead).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Builds the report. `now` decides which deadlines are still open;
+/// `sla_minutes` is the tightest grade deadline of the playbook.
 pub fn build(
     form: Option<String>,
     (since, until): (String, String),
@@ -341,9 +360,11 @@ pub fn build(
     now: f64,
     sla_minutes: Option<u32>,
 ) -> Report {
+    let outcomes = ByLead::new(outcomes, |o| o.lead_id.as_str());
+    let breaches = ByLead::new(breaches, |b| b.lead_id.as_str());
     let fate_of = |id: &str| {
         let mut f = Fate::default();
-        for o in outcomes.iter().filter(|o| o.lead_id == id) {
+        for o in outcomes.of(id) {
             match Action::from_name(&o.action) {
                 Some(Action::Accepted) => f.accepted = true,
                 Some(Action::Rejected) => f.rejected = true,
@@ -372,7 +393,7 @@ pub fn build(
                 .iter()
                 .filter(|l| l.status == "accepted" && l.playbook_version == v)
                 .collect();
-            version(&v, &mine, &fate_of, outcomes, breaches, now, sla_minutes)
+            version(&v, &mine, &fate_of, &outcomes, &breaches, now, sla_minutes)
         })
         .collect();
     out.sort_by(|a, b| b.last_lead_at.cmp(&a.last_lead_at));
@@ -388,8 +409,8 @@ fn version(
     v: &str,
     leads: &[&LeadRow],
     fate_of: &dyn Fn(&str) -> Fate,
-    outcomes: &[OutcomeRow],
-    breaches: &[BreachRow],
+    outcomes: &ByLead<'_, OutcomeRow>,
+    breaches: &ByLead<'_, BreachRow>,
     now: f64,
     sla_minutes: Option<u32>,
 ) -> VersionReport {
@@ -455,7 +476,7 @@ fn version(
         }
         // The rep who has it: met, missed late, or still open. Reps who let
         // it pass before a reassignment are charged below, from the breaches.
-        let missed_by: Vec<&BreachRow> = breaches.iter().filter(|b| b.lead_id == lead.id).collect();
+        let missed_by = breaches.of(&lead.id);
         if let (Some(due), Some(rep)) = (lead.sla_due_at, lead.assigned_rep.as_deref()) {
             let slot = match lead.first_touch_at {
                 Some(t) if t <= due => 0,
@@ -480,7 +501,7 @@ fn version(
                 sla(team, &mut teams, 1);
             }
         }
-        for o in outcomes.iter().filter(|o| o.lead_id == lead.id) {
+        for o in outcomes.of(&lead.id) {
             let reason = o.reason.as_deref().unwrap_or("(no reason)");
             match Action::from_name(&o.action) {
                 Some(Action::Rejected) => bump(&mut rejections, reason),
