@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::rates::{ratio, round};
 use crate::{Playbook, Submission};
 
 /// What became of a historical lead.
@@ -86,14 +87,6 @@ pub struct Backtest {
     pub qualified: u32,
     pub by_grade: Vec<GradeRow>,
     pub by_rule: Vec<RuleRow>,
-}
-
-fn ratio(a: u32, b: u32) -> Option<f64> {
-    (b > 0).then(|| round(f64::from(a) / f64::from(b)))
-}
-
-fn round(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 #[derive(Default, Clone, Copy)]

@@ -33,6 +33,8 @@ mod playbook;
 mod preview;
 mod problem;
 mod public;
+#[cfg(any(feature = "bulk", feature = "sales"))]
+mod rates;
 pub mod raw;
 mod relevance;
 #[cfg(feature = "sales")]

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Action;
+use crate::rates::{ratio, round};
 
 /// One stored lead, as far as the reports read it. Times are ms since the epoch.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -221,7 +222,6 @@ impl Tally {
     }
 
     fn done(mut self) -> Funnel {
-        let ratio = |a: u32, b: u32| (b > 0).then(|| round(f64::from(a) / f64::from(b)));
         let f = &mut self.f;
         f.acceptance_rate = ratio(f.accepted, f.accepted + f.rejected);
         f.win_rate = ratio(f.won, f.leads);
@@ -230,11 +230,6 @@ impl Tally {
         f.revenue = round(f.revenue);
         self.f
     }
-}
-
-/// Four decimals: reports are read, not summed again.
-fn round(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 /// A list of tallies by key, in first-seen order until sorted.
@@ -525,8 +520,7 @@ fn version(
                 met,
                 missed,
                 open,
-                compliance: (met + missed > 0)
-                    .then(|| round(f64::from(met) / f64::from(met + missed))),
+                compliance: ratio(met, met + missed),
             })
             .collect();
         out.sort_by(|a, b| a.key.cmp(&b.key));
