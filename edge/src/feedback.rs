@@ -164,7 +164,16 @@ pub async fn record(
     id: &str,
     o: Outcome,
 ) -> std::result::Result<Recorded, AppError> {
-    let lead = lead_brief(db, id).await?;
+    record_on(db, &lead_brief(db, id).await?, id, o).await
+}
+
+/// `record`, for a lead already read.
+async fn record_on(
+    db: &D1Database,
+    lead: &LeadBrief,
+    id: &str,
+    o: Outcome,
+) -> std::result::Result<Recorded, AppError> {
     let form = playbooks::find(&lead.form_id)
         .ok_or_else(|| AppError::Internal(format!("lead {id}: form `{}` is gone", lead.form_id)))?;
     let reason = form
@@ -301,24 +310,23 @@ async fn show(env: &Env, pairs: &[(String, String)]) -> std::result::Result<Resp
         return Ok(done_page(&about, &done, true));
     }
     let playbook = playbooks::find(&lead.form_id).map(|f| &f.playbook);
-    let mut extra = String::new();
     let reasons = playbook.map_or(&[][..], |p| p.reasons_for(link.action));
-    if matches!(link.action, Action::Rejected | Action::Lost) {
-        extra.push_str(
-            "<label>Reason <select name=\"reason\" required><option value=\"\">Choose…</option>",
-        );
-        for r in reasons {
-            extra.push_str(&format!("<option>{}</option>", esc(r)));
+    // What the outcome needs besides the click: a reason (the playbook's
+    // list, or free text where it has none) or the deal's amount.
+    let extra = match link.action {
+        Action::Rejected | Action::Lost if reasons.is_empty() => {
+            "<label>Reason <input name=\"reason\" required maxlength=\"200\"></label>".to_owned()
         }
-        extra.push_str("</select></label>");
-        if reasons.is_empty() {
-            extra =
-                "<label>Reason <input name=\"reason\" required maxlength=\"200\"></label>".into();
+        Action::Rejected | Action::Lost => {
+            let options: String = reasons
+                .iter()
+                .map(|r| format!("<option>{}</option>", esc(r)))
+                .collect();
+            format!("<label>Reason <select name=\"reason\" required><option value=\"\">Choose…</option>{options}</select></label>")
         }
-    }
-    if link.action == Action::Won {
-        extra.push_str("<label>Amount <input name=\"amount\" type=\"number\" min=\"0\" step=\"any\" required inputmode=\"decimal\"></label>");
-    }
+        Action::Won => "<label>Amount <input name=\"amount\" type=\"number\" min=\"0\" step=\"any\" required inputmode=\"decimal\"></label>".to_owned(),
+        _ => String::new(),
+    };
     let hidden: String = pairs
         .iter()
         .filter(|(k, _)| ["lead", "a", "by", "exp", "sig"].contains(&k.as_str()))
@@ -355,8 +363,10 @@ async fn submit(env: &Env, pairs: &[(String, String)]) -> std::result::Result<Re
             None => None,
         };
     let db = db(env)?;
-    let recorded = record(
+    let lead = lead_brief(&db, &link.lead).await?;
+    let recorded = record_on(
         &db,
+        &lead,
         &link.lead,
         Outcome {
             action: link.action,
@@ -368,7 +378,6 @@ async fn submit(env: &Env, pairs: &[(String, String)]) -> std::result::Result<Re
         },
     )
     .await?;
-    let lead = lead_brief(&db, &link.lead).await?;
     Ok(done_page(
         &describe(&lead),
         &recorded.outcome,

@@ -114,20 +114,22 @@ async fn read(
         opt(w.form.as_deref()),
         JsValue::from_f64((MAX_LEADS + 1) as f64),
     ];
+    // The window alone (?1 to ?3): the lead query's limit is its own.
+    let window_args = args.get(..3).unwrap_or(&args);
     let of_window = "SELECT id FROM leads WHERE created_at >= ?1 AND created_at < ?2 \
                      AND (?3 IS NULL OR form_id = ?3)";
     let statements = vec![
         db.prepare(LEADS).bind(&args).map_err(storage("binding"))?,
         db.prepare(format!(
             "SELECT lead_id, action, at, reason, amount FROM outcomes \
-             WHERE lead_id IN ({of_window}) AND ?4 > 0"
+             WHERE lead_id IN ({of_window})"
         ))
-        .bind(&args)
+        .bind(window_args)
         .map_err(storage("binding"))?,
         db.prepare(format!(
-            "SELECT lead_id, rep FROM sla_breaches WHERE lead_id IN ({of_window}) AND ?4 > 0"
+            "SELECT lead_id, rep FROM sla_breaches WHERE lead_id IN ({of_window})"
         ))
-        .bind(&args)
+        .bind(window_args)
         .map_err(storage("binding"))?,
     ];
     let results = db

@@ -31,11 +31,9 @@ struct Late {
     assigned_rep: Option<String>,
     sla_due_at: f64,
     edge_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Tried {
-    rep: Option<String>,
+    /// The reps who missed this lead's deadline before, separated by
+    /// U+001F (read with the claim, not in a round trip of its own).
+    tried: Option<String>,
 }
 
 /// Reports every lead past its deadline; answers how many.
@@ -47,7 +45,9 @@ pub async fn watch(env: &Env, db: &D1Database) -> Result<usize, String> {
             "UPDATE leads SET sla_missed_at = ?1 WHERE id IN ( \
                SELECT id FROM leads WHERE sla_due_at <= ?1 AND first_touch_at IS NULL \
                AND sla_missed_at IS NULL AND status = 'accepted' ORDER BY sla_due_at LIMIT ?2) \
-             RETURNING id, form_id, submission, decision, assigned_rep, sla_due_at, edge_url",
+             RETURNING id, form_id, submission, decision, assigned_rep, sla_due_at, edge_url, \
+               (SELECT group_concat(b.rep, char(31)) FROM sla_breaches b \
+                WHERE b.lead_id = leads.id) AS tried",
         )
         .bind(&[JsValue::from_f64(now), JsValue::from_f64(f64::from(BATCH))])
         .map_err(|e| e.to_string())?
@@ -85,19 +85,14 @@ async fn missed(env: &Env, db: &D1Database, lead: &Late, now: f64) -> Result<(),
         .map_err(|e| format!("stored submission: {}", e.message()))?;
 
     // Everyone who already had this lead and let it pass, then who had it now.
-    let mut tried: Vec<String> = db
-        .prepare("SELECT rep FROM sla_breaches WHERE lead_id = ?1 ORDER BY noticed_at")
-        .bind(&[text(&lead.id)])
-        .map_err(|e| e.to_string())?
-        .all()
-        .await
-        .and_then(|r| r.results::<Tried>())
-        .map_err(|e| format!("reading earlier misses: {e}"))?
-        .into_iter()
-        .filter_map(|t| t.rep)
+    let tried_ids: Vec<&str> = lead
+        .tried
+        .as_deref()
+        .unwrap_or("")
+        .split('\u{1f}')
+        .filter(|r| !r.is_empty())
+        .chain(lead.assigned_rep.as_deref())
         .collect();
-    tried.extend(lead.assigned_rep.clone());
-    let tried_ids: Vec<&str> = tried.iter().map(String::as_str).collect();
     let next = match (&decision.route, playbook.sla_reassigns()) {
         (Some(route), true) => playbook.next_rep(route, &tried_ids),
         _ => None,
