@@ -72,8 +72,20 @@ describe("GET /v1/reports", () => {
     const bad = await get("/v1/reports?since=yesterday");
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error.message, /since/);
+    // Only RFC 3339 times: what `Date.parse` would stretch to a date is refused.
+    for (const v of ["0.5", "1", "Dec 1", "2026-12-01"]) {
+      assert.equal((await get(`/v1/reports?since=${encodeURIComponent(v)}`)).status, 400, v);
+    }
     assert.equal((await get("/v1/reports?form=nope")).status, 404);
     assert.equal((await get("/v1/reports?sort=up")).status, 400);
+    // Each bound reads, but together they name no window: 422, not 400.
+    for (const path of ["/v1/reports", "/v1/reports/leads.csv"]) {
+      const reversed = await get(`${path}?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z`);
+      assert.equal(reversed.status, 422, path);
+      const { error } = await reversed.json();
+      assert.equal(error.code, "invalid_window");
+      assert.match(error.message, /`since` must be before `until`/);
+    }
   });
 
   it("counts what marketing delivered and what sales made of it, per playbook version", async () => {

@@ -423,10 +423,11 @@ pub fn document() -> Result<Value> {
                     "parameters": window,
                     "responses": {
                         "200": ok("The report.", &report),
-                        "400": error("A window that cannot be read, or one with too many leads."),
+                        "400": error("A parameter that cannot be read, or one the endpoint does not take."),
                         "401": unauthorized,
                         "403": forbidden,
                         "404": error("There is no such form."),
+                        "422": error("`since` not before `until`, or a window with more than 50,000 leads (`invalid_window`)."),
                         "503": storage
                     }
                 }
@@ -441,10 +442,11 @@ pub fn document() -> Result<Value> {
                     "parameters": window,
                     "responses": {
                         "200": { "description": "The leads.", "content": { "text/csv": { "schema": { "type": "string" } } } },
-                        "400": error("A window that cannot be read, or one with too many leads."),
+                        "400": error("A parameter that cannot be read, or one the endpoint does not take."),
                         "401": unauthorized,
                         "403": forbidden,
                         "404": error("There is no such form."),
+                        "422": error("`since` not before `until`, or a window with more than 50,000 leads (`invalid_window`)."),
                         "503": storage
                     }
                 }

@@ -11,7 +11,7 @@ use baton::{Decision, LeadPost};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 use crate::cors::Cors;
 use crate::error::{json_response, AppError};
@@ -102,12 +102,11 @@ async fn post_outcome(
     let at = match post.at.as_deref() {
         None => now,
         Some(t) => {
-            let ms = js_sys::Date::parse(t);
-            if ms.is_nan() {
+            let Some(ms) = rfc3339_ms(t) else {
                 return Err(AppError::InvalidOutcome(format!(
-                    "`at` is not an RFC 3339 time: `{t}`"
+                    "`at` is not an RFC 3339 time (`2026-12-01T09:30:00Z`): `{t}`"
                 )));
-            }
+            };
             if ms > now + 60_000.0 {
                 return Err(AppError::InvalidOutcome(format!(
                     "`at` is in the future: `{t}`"
@@ -387,7 +386,7 @@ fn is_lead_id(s: &str) -> bool {
 /// `2026-12-01t09:30:00.5+01:00`), or `None` for anything else: checked
 /// here, as JSON Schema's `date-time` is, rather than by `Date.parse`, which
 /// takes `1` or `Dec 1` and refuses a leap second.
-fn rfc3339_ms(s: &str) -> Option<f64> {
+pub(crate) fn rfc3339_ms(s: &str) -> Option<f64> {
     fn num(b: &[u8]) -> Option<i64> {
         b.iter().try_fold(0i64, |n, &d| {
             d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))

@@ -37,6 +37,10 @@ pub enum AppError {
     },
     /// A query parameter the endpoint does not take, or one it cannot read.
     BadQuery(String),
+    /// A report window each of whose bounds reads, but which together name no
+    /// window the report can serve (reversed, or too many leads): 422, since
+    /// the query is well formed.
+    BadWindow(String),
     /// An admin endpoint without `Authorization: Bearer <token>`.
     Unauthorized,
     /// A wrong admin token, or the admin API is off.
@@ -74,6 +78,7 @@ impl AppError {
             AppError::InvalidFields(_)
             | AppError::InvalidPlaybook(_)
             | AppError::InvalidOutcome(_)
+            | AppError::BadWindow(_)
             | AppError::IdempotencyKeyReused => 422,
             AppError::Internal(_) => 500,
             AppError::StorageUnavailable(_) => 503,
@@ -89,6 +94,7 @@ impl AppError {
             AppError::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             AppError::TooLarge => ErrorCode::PayloadTooLarge,
             AppError::BadQuery(_) => ErrorCode::InvalidQuery,
+            AppError::BadWindow(_) => ErrorCode::InvalidWindow,
             AppError::Unauthorized => ErrorCode::Unauthorized,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::LeadNotFound(_) => ErrorCode::LeadNotFound,
@@ -127,7 +133,7 @@ impl AppError {
                 "this form does not accept leads from `{o}`; add it to `allowed_origins` in the playbook"
             ),
             AppError::UnknownForm(f) => format!("there is no form `{f}`"),
-            AppError::BadQuery(e) => e.clone(),
+            AppError::BadQuery(e) | AppError::BadWindow(e) => e.clone(),
             AppError::Unauthorized => {
                 "this endpoint needs the admin token: send `Authorization: Bearer <ADMIN_TOKEN>`".into()
             }
@@ -251,6 +257,7 @@ mod tests {
                 allow: "GET, POST, OPTIONS",
             },
             AppError::BadQuery("`limit`".into()),
+            AppError::BadWindow("reversed".into()),
             AppError::Unauthorized,
             AppError::Forbidden("wrong token".into()),
             AppError::LeadNotFound("01J".into()),
@@ -283,6 +290,7 @@ mod tests {
                 | AppError::NotFound(_)
                 | AppError::MethodNotAllowed { .. }
                 | AppError::BadQuery(_)
+                | AppError::BadWindow(_)
                 | AppError::Unauthorized
                 | AppError::Forbidden(_)
                 | AppError::LeadNotFound(_)

@@ -54,15 +54,14 @@ fn window(req: &Request) -> std::result::Result<Window, AppError> {
     let now = Date::now().as_millis() as f64;
     let (mut form, mut since, mut until) = (None, now - DEFAULT_DAYS * DAY_MS, now + 1.0);
     for (k, v) in url.query_pairs() {
+        // Strict RFC 3339, as the document's `date-time` says (`Date.parse`
+        // would read `0.5` as May 2000).
         let time = |v: &str| {
-            let ms = js_sys::Date::parse(v);
-            if ms.is_nan() {
-                Err(AppError::BadQuery(format!(
+            crate::admin::rfc3339_ms(v).ok_or_else(|| {
+                AppError::BadQuery(format!(
                     "`{k}` must be an RFC 3339 time (`2026-12-01T00:00:00Z`), got `{v}`"
-                )))
-            } else {
-                Ok(ms)
-            }
+                ))
+            })
         };
         match k.as_ref() {
             "form" => {
@@ -81,7 +80,7 @@ fn window(req: &Request) -> std::result::Result<Window, AppError> {
         }
     }
     if since >= until {
-        return Err(AppError::BadQuery("`since` must be before `until`".into()));
+        return Err(AppError::BadWindow("`since` must be before `until`".into()));
     }
     Ok(Window {
         form,
@@ -149,7 +148,7 @@ async fn read(
         r.lead.created_ms = js_sys::Date::parse(&r.lead.created_at);
     }
     if leads.len() > MAX_LEADS {
-        return Err(AppError::BadQuery(format!(
+        return Err(AppError::BadWindow(format!(
             "the window holds more than {MAX_LEADS} leads; narrow it with `since` and `until`"
         )));
     }

@@ -220,6 +220,7 @@ pub enum ErrorCode {
     InvalidPlaybook,
     IdempotencyKeyReused,
     InvalidOutcome,
+    InvalidWindow,
     // 500, 503
     Internal,
     StorageUnavailable,
@@ -227,7 +228,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so the edge's tests can show each one is answered.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidRequest,
         ErrorCode::UnsupportedVersion,
@@ -247,6 +248,7 @@ impl ErrorCode {
         ErrorCode::InvalidPlaybook,
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::InvalidOutcome,
+        ErrorCode::InvalidWindow,
         ErrorCode::Internal,
         ErrorCode::StorageUnavailable,
     ];
@@ -269,6 +271,7 @@ impl ErrorCode {
             ErrorCode::OutcomeConflict => "outcome_conflict",
             ErrorCode::LinkExpired => "link_expired",
             ErrorCode::InvalidOutcome => "invalid_outcome",
+            ErrorCode::InvalidWindow => "invalid_window",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::InvalidFields => "invalid_fields",
             ErrorCode::InvalidPlaybook => "invalid_playbook",
