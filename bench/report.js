@@ -1,8 +1,8 @@
 // Prints the peer benchmark's table from the JSON each runner wrote in one
 // `scripts/bench.sh` run, with PASS/FAIL per budget (issue #2 item 10).
 //
-// usage: node bench/report.js DIR   (DIR holds native.json, wasm-release.json,
-//                                    wasm-o3.json and peers.json)
+// usage: node bench/report.js DIR   (DIR holds native.json, wasm-edge.json,
+//                                    wasm-widget.json, wasm-o3.json and peers.json)
 // Exit: 1 when a checksum is wrong; 3 when a budget is missed and BENCH_STRICT=1
 // (timings on a shared 2-core machine move by ±20 %, so budgets only warn by default).
 'use strict';
@@ -20,7 +20,8 @@ const read = (name) => {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 };
 const native = read('native.json');
-const wasm = read('wasm-release.json');
+const wasmEdge = read('wasm-edge.json');
+const wasmWidget = read('wasm-widget.json');
 const wasmO3 = read('wasm-o3.json');
 const peers = read('peers.json');
 
@@ -30,18 +31,33 @@ const BUDGET = { native: 0.3, wasm: 0.6 };
 
 const rows = [];
 const add = (engine, us, ok, note = '') => rows.push({ engine, us, ok, note });
+const section = (title) => rows.push({ title });
+// First what ships: the engine as the Worker and the widget link and build it
+// (opt-level z, through wasm-opt, no `bulk`: they walk the condition trees).
+section('as it ships');
+if (wasmEdge) {
+  add('edge: evaluate', wasmEdge.evaluate.us_per_lead, wasmEdge.checksum_ok, 'the Worker\'s build; full Decision');
+  add('edge: evaluate per request', wasmEdge.evaluate_requests.us_per_lead, wasmEdge.checksum_ok, 'fields JSON in, decision JSON out');
+}
+if (wasmWidget) {
+  add('widget: preview', wasmWidget.preview.us_per_lead, wasmWidget.checksum_ok, 'the widget\'s build; what a keystroke recomputes');
+  add('widget: preview per JS call', wasmWidget.preview_one.us_per_lead, wasmWidget.checksum_ok, 'one JS→wasm call per lead');
+}
+// Then the backtest's path: `bulk` (flattened rules for many leads), natively
+// as `baton backtest` runs it, and as wasm built for speed.
+section('bulk: the backtest\'s path');
 if (native) {
-  add('baton native: score', native.score.us_per_lead, native.checksum_ok, 'Playbook::score, the hot path evaluate starts with');
-  add('baton native: evaluate', native.evaluate.us_per_lead, native.checksum_ok, 'full Decision: reasons, grade, route');
-  add('baton native: score, leads in cache', native.hot_score.us_per_lead, native.checksum_ok, `first 1,000 leads over and over`);
+  add('backtest: native score', native.score.us_per_lead, native.checksum_ok, 'Playbook::score with `bulk`, as baton backtest scores');
+  add('native evaluate', native.evaluate.us_per_lead, native.checksum_ok, 'full Decision: reasons, grade, route');
+  add('native score, leads in cache', native.hot_score.us_per_lead, native.checksum_ok, `first 1,000 leads over and over`);
   add('floor: read the held leads', native.floor.us_per_lead, null, 'no scoring: memory traffic of 100,000 Submissions');
 }
-for (const [label, w] of [['wasm (release, opt-level z)', wasm], ['wasm (opt-level 3)', wasmO3]]) {
-  if (!w) continue;
-  add(`baton ${label}: score`, w.score.us_per_lead, w.checksum_ok, 'loop inside wasm');
-  add(`baton ${label}: evaluate`, w.evaluate.us_per_lead, w.checksum_ok, 'loop inside wasm');
-  add(`baton ${label}: score per JS call`, w.score_one.us_per_lead, w.checksum_ok, 'one JS→wasm call per lead');
+if (wasmO3) {
+  add('wasm (opt-level 3): score', wasmO3.score.us_per_lead, wasmO3.checksum_ok, 'loop inside wasm');
+  add('wasm (opt-level 3): evaluate', wasmO3.evaluate.us_per_lead, wasmO3.checksum_ok, 'loop inside wasm');
+  add('wasm (opt-level 3): score per JS call', wasmO3.score_one.us_per_lead, wasmO3.checksum_ok, 'one JS→wasm call per lead');
 }
+section('JavaScript peers');
 const PEER_LABEL = { jre: 'json-rules-engine 7.3.1', jsonlogic: 'json-logic-js 2.0.5', interp: 'small sync JS interpreter', hand: 'hand-written JS' };
 if (peers) {
   for (const key of ['jre', 'jsonlogic', 'interp', 'hand']) {
@@ -56,7 +72,8 @@ const hand = peers && peers.results.hand ? peers.results.hand.us_per_lead : null
 const jre = peers && peers.results.jre ? peers.results.jre.us_per_lead : null;
 const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
 const header = ['engine', 'µs/lead (median of 5)', 'checksum', '÷ hand-written JS', '× faster than json-rules-engine'];
-const table = rows.map((r) => [
+const cells = rows.filter((r) => !r.title);
+const table = cells.map((r) => [
   r.engine,
   fmt(r.us),
   r.ok === null ? 'n/a' : r.ok ? 'OK' : 'WRONG',
@@ -68,7 +85,11 @@ const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.p
 console.log();
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const t of table) console.log(line(t));
+let k = 0;
+for (const r of rows) {
+  if (r.title) console.log(`-- ${r.title}`);
+  else console.log(line(table[k++]));
+}
 console.log();
 console.log(`checksum: totalScore=${PEER.totalScore} qualified=${PEER.qualified} hash=${PEER.hash} (the peer's, for 100,000 leads)`);
 
@@ -109,8 +130,8 @@ if (rounds.length) {
     `native ${m('native') <= BUDGET.native / SET_AT ? 'PASS' : 'FAIL'}, wasm ${m('wasm') <= BUDGET.wasm / SET_AT ? 'PASS' : 'FAIL'}`);
 }
 
-let checksumOk = rows.every((r) => r.ok !== false) && rounds.every((r) => r.ok) && !!native && !!wasm && !!wasmO3 && !!peers;
-if (!native || !wasm || !wasmO3 || !peers) console.log('MISSING results: a runner did not finish (see its output above)');
+let checksumOk = cells.every((r) => r.ok !== false) && rounds.every((r) => r.ok) && !!native && !!wasmEdge && !!wasmWidget && !!wasmO3 && !!peers;
+if (!native || !wasmEdge || !wasmWidget || !wasmO3 || !peers) console.log('MISSING results: a runner did not finish (see its output above)');
 const verdict = (name, us, budget) => {
   const pass = us !== undefined && us <= budget;
   const vsHand = hand ? ` (hand-written JS ${fmt(hand)})` : '';

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The peer benchmark (issue #2 item 10), in one command: Baton's engine natively
-# and as wasm under Node, and the JavaScript peers (json-rules-engine,
+# The peer benchmark (issue #2 item 10, #13 item 5), in one command: Baton's
+# engine as it ships (the edge's evaluate, the widget's preview: wasm under
+# Node, built as each is built), the backtest's bulk path natively and as
+# wasm, and the JavaScript peers (json-rules-engine,
 # json-logic-js, a small sync interpreter, hand-written JS), on the same 100,000
 # leads, one after the other (never two at once), then one table; then
 # BENCH_ROUNDS (default 3) interleaved rounds of native, wasm and hand-written
@@ -46,25 +48,42 @@ if [ ! -s "$OUT/leads.jsonl" ] || [ "$OUT/leadgen.js" -nt "$OUT/leads.jsonl" ] |
   (cd "$OUT" && node leadgen.js 100000 >/dev/null)
 fi
 
-step "building native (profile bench-native) and wasm (release at opt-level z, and opt-level 3)"
+step "building native (profile bench-native) and wasm: as the edge and the widget ship it, and bulk at opt-level 3"
 cargo build -q -p baton-bench --bin baton-bench --profile bench-native
-cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --release
-cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --profile bench-native
 if ! wasm-bindgen --version 2>/dev/null | grep -qw "$WASM_BINDGEN_VERSION"; then
   echo "bench: wasm-bindgen $WASM_BINDGEN_VERSION is needed (run scripts/setup.sh)" >&2
   exit 2
 fi
-wasm-bindgen --target nodejs --out-dir "$OUT/pkg-release" target/wasm32-unknown-unknown/release/baton_bench_wasm.wasm
+wasm_opt=node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "bench: $wasm_opt is missing (run scripts/setup.sh)" >&2; exit 2; }
+# The edge's engine as the Worker links it: release (opt-level z), email lists
+# and diagnostics, no `bulk`, through wasm-opt -Oz as worker-build runs it.
+cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --release --no-default-features --features edge
+wasm-bindgen --target nodejs --out-dir "$OUT/pkg-edge" target/wasm32-unknown-unknown/release/baton_bench_wasm.wasm
+"$wasm_opt" -Oz "$OUT/pkg-edge/baton_bench_wasm_bg.wasm" -o "$OUT/pkg-edge/baton_bench_wasm_bg.wasm"
+# The widget's engine built as scripts/ship-wasm.sh builds the widget: no
+# lists, no diagnostics, no `bulk`, std from source with immediate-abort
+# panics, the same wasm-opt passes (its target dir, so std is built once).
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+  cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --release --no-default-features \
+  -Zbuild-std=std,panic_abort --target-dir target/widget
+wasm-bindgen --target nodejs --out-dir "$OUT/pkg-widget" target/widget/wasm32-unknown-unknown/release/baton_bench_wasm.wasm
+"$wasm_opt" -Oz --converge --skip-pass=inlining-optimizing --strip-debug --strip-producers \
+  "$OUT/pkg-widget/baton_bench_wasm_bg.wasm" -o "$OUT/pkg-widget/baton_bench_wasm_bg.wasm"
+# `bulk`, the backtest's path, as one would build it for speed.
+cargo build -q -p baton-bench-wasm --target wasm32-unknown-unknown --profile bench-native
 wasm-bindgen --target nodejs --out-dir "$OUT/pkg-o3" target/wasm32-unknown-unknown/bench-native/baton_bench_wasm.wasm
 
-rm -f "$OUT"/native.json "$OUT"/wasm-release.json "$OUT"/wasm-o3.json "$OUT"/peers.json
+rm -f "$OUT"/native.json "$OUT"/wasm-edge.json "$OUT"/wasm-widget.json "$OUT"/wasm-o3.json "$OUT"/peers.json
 failed=0
 step "baton, native"
 ./target/bench-native/baton-bench --leads "$OUT/leads.jsonl" --expected "$OUT/expected-scores.txt.gz" \
   --runs 5 --json "$OUT/native.json" || failed=1
-step "baton, wasm under Node (release profile, opt-level z, as the widget and the edge are built)"
-node bench/wasm/run.js --pkg="$OUT/pkg-release" --peer="$OUT" --runs=5 --json="$OUT/wasm-release.json" || failed=1
-step "baton, wasm under Node (opt-level 3)"
+step "baton, the edge's evaluate as it ships (wasm under Node)"
+node bench/wasm/run.js --mode=edge --pkg="$OUT/pkg-edge" --peer="$OUT" --runs=5 --json="$OUT/wasm-edge.json" || failed=1
+step "baton, the widget's preview as it ships (wasm under Node)"
+node bench/wasm/run.js --mode=widget --pkg="$OUT/pkg-widget" --peer="$OUT" --runs=5 --json="$OUT/wasm-widget.json" || failed=1
+step "baton, bulk scoring as wasm under Node (opt-level 3)"
 node bench/wasm/run.js --pkg="$OUT/pkg-o3" --peer="$OUT" --runs=5 --json="$OUT/wasm-o3.json" || failed=1
 step "JavaScript peers (bench.js)"
 (cd "$OUT" && node bench.js --n=100000 --runs=5 --leads=leads.jsonl --json=peers.json) || failed=1

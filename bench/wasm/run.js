@@ -1,15 +1,19 @@
 // The peer benchmark's wasm driver: Baton's engine as wasm under Node, on the
 // same 100,000 leads and with the same checksum as the JavaScript peers.
 //
-// usage: node bench/wasm/run.js --pkg=DIR --peer=DIR [--leads=FILE] [--playbook=FILE]
-//                               [--runs=5] [--json=FILE]
+// usage: node bench/wasm/run.js --pkg=DIR --peer=DIR [--mode=bulk|edge|widget]
+//                               [--leads=FILE] [--playbook=FILE] [--runs=5] [--json=FILE]
 //   --pkg   the `wasm-bindgen --target nodejs` output for baton-bench-wasm
 //   --peer  the writable copy of the peer folder (leadgen.js, expected-scores.txt.gz)
+//   --mode  which build --pkg is (bench/wasm/Cargo.toml), so which entry points are timed:
+//           bulk (default): score, evaluate, score per JS call;
+//           edge: evaluate, and evaluate per request (fields JSON in, decision JSON out);
+//           widget: preview, and preview per JS call (one per keystroke in the widget)
 //
 // The leads go into wasm once, before any timing, and become `Submission`s there.
-// `score_all`/`evaluate_all` loop inside wasm; `score_one` is one call from JS per lead,
-// so its figure includes the JS↔wasm boundary. Exits 1 when any score differs
-// from the peer's.
+// The `*_all` entry points loop inside wasm; the `*_one` ones are one call from JS
+// per lead, so their figure includes the JS↔wasm boundary. Exits 1 when any score
+// differs from the peer's.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -26,6 +30,11 @@ for (const required of ['pkg', 'peer']) {
   }
 }
 const RUNS = +(args.runs || 5);
+const MODE = args.mode || 'bulk';
+if (!['bulk', 'edge', 'widget'].includes(MODE)) {
+  console.error(`run.js: --mode is bulk, edge or widget, not ${MODE}`);
+  process.exit(2);
+}
 const peer = path.resolve(args.peer);
 const leadsPath = args.leads || path.join(peer, 'leads.jsonl');
 const playbookPath = args.playbook || path.join(__dirname, '..', 'peer-rules.toml');
@@ -80,32 +89,32 @@ function time(f) {
 }
 
 const perCall = new Int32Array(n);
-const scoreEach = () => { for (let i = 0; i < n; i++) perCall[i] = bench.score_one(i); };
-
-console.log(`baton wasm | node ${process.version} | ${n} leads | runs=${RUNS} (+1 warm-up)`);
-// Warm-up passes, which are also the checks.
-let q = bench.score_all();
-check('score', bench.scores(), q);
-q = bench.evaluate_all();
-check('evaluate', bench.scores(), q);
-scoreEach();
-check('score_one', perCall);
-
-const results = {
-  score: time(() => bench.score_all()),
-  evaluate: time(() => bench.evaluate_all()),
-  score_one: time(scoreEach),
+const each = (f) => () => { for (let i = 0; i < n; i++) perCall[i] = f(i); };
+// Per mode: [name, loop returning how many qualified (scores read after), per-lead call].
+const ENTRY = {
+  bulk: [['score', () => bench.score_all()], ['evaluate', () => bench.evaluate_all()], ['score_one', each((i) => bench.score_one(i))]],
+  edge: [['evaluate', () => bench.evaluate_all()], ['evaluate_requests', () => bench.evaluate_requests()]],
+  widget: [['preview', () => bench.preview_all()], ['preview_one', each((i) => bench.preview_one(i))]],
+}[MODE];
+const run = (name, f, label = name) => {
+  const q = f();
+  return name.endsWith('_one') ? check(label, perCall) : check(label, bench.scores(), q);
 };
+
+console.log(`baton wasm (${MODE} build) | node ${process.version} | ${n} leads | runs=${RUNS} (+1 warm-up)`);
+// Warm-up passes, which are also the checks.
+for (const [name, f] of ENTRY) run(name, f);
+const results = {};
+for (const [name, f] of ENTRY) results[name] = time(f);
 // The timed runs must have computed the same verdicts.
-q = bench.score_all();
-const ck = check('score (after timing)', bench.scores(), q);
-check('score_one (after timing)', perCall);
+let ck;
+for (const [name, f] of ENTRY) ck = run(name, f, `${name} (after timing)`);
 
 for (const [name, t] of Object.entries(results)) {
   console.log(`${name.padEnd(9)} median ${t.median_ms.toFixed(2).padStart(8)} ms  ${t.us_per_lead.toFixed(3).padStart(7)} us/lead  ` +
     `runs=[${t.runs_ms.map((r) => r.toFixed(2)).join(', ')}]`);
 }
 if (args.json) {
-  fs.writeFileSync(args.json, JSON.stringify({ n, runs: RUNS, checksum_ok: ok, ...ck, ...results }, null, 2));
+  fs.writeFileSync(args.json, JSON.stringify({ n, runs: RUNS, mode: MODE, checksum_ok: ok, ...ck, ...results }, null, 2));
 }
 process.exitCode = ok ? 0 : 1;
