@@ -3,15 +3,18 @@
 # tools installed by setup.sh instead of the ones worker-build would download
 # (it cannot here), and writes dist/_headers so the asset layer serves the
 # embed script and widget files with CORS (pages on other origins import them).
-# The wasm embeds icp.toml: rebuild after changing it.
+# The wasm embeds icp.toml and experiments/*.toml: rebuild after changing them.
 # Usage: scripts/build-edge.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# A playbook with problems must never ship: the Worker embeds it.
-cargo run -q -p baton-cli -- check icp.toml >/dev/null
+# A playbook with problems must never ship: the Worker embeds them
+# (edge/src/playbooks.rs: icp.toml and its experiment's variant).
+for playbook in icp.toml experiments/*.toml; do
+  cargo run -q -p baton-cli -- check "$playbook" >/dev/null
+done
 
 export WASM_BINDGEN_BIN=wasm-bindgen
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"

@@ -46,7 +46,11 @@ describe("GET /v1/forms/{id}", () => {
     assert.equal(pb.id, "demo");
     // The removed competitor rule tests the email's domain, so the widget must
     // always ask for the email even where it could otherwise skip it.
-    assert.deepEqual(pb.published, { version, edge_rules_removed: 1, edge_fields: ["email"] });
+    // It is the control of the demo's experiment: the widget computes the arm as the edge does.
+    assert.deepEqual(pb.published, {
+      version, edge_rules_removed: 1, edge_fields: ["email"],
+      experiment: { id: "mql-bar", control: "demo", variant: "demo-b", share: 50 },
+    });
     // Private to sales: the competitor list and reps' contacts never leave the edge.
     assert.ok(pb.rules.some((r) => r.id === "decision-maker"), "public rules are there");
     assert.ok(!pb.rules.some((r) => r.id === "competitor"), "the edge-only rule is not");

@@ -461,7 +461,8 @@ ${tags}
 
   it("in steps, asks the details only while they can change the outcome, and tells the tag manager each step", async () => {
     // The demo's playbook in two steps, as a marketer would publish it.
-    const inSteps = (page) => page.route(`${w.url}/v1/forms/demo`, async (route) => {
+    // The copy as the widget asks for it, with the visitor id (`?visitor=`).
+    const inSteps = (page) => page.route((url) => url.href.startsWith(`${w.url}/v1/forms/demo`) && url.pathname === "/v1/forms/demo", async (route) => {
       const res = await route.fetch();
       const pb = await res.json();
       pb.steps = [

@@ -49,6 +49,10 @@
   var api = (d.api || new URL(me.src).origin).replace(/\/$/, "");
   var locale = d.locale || doc.documentElement.lang || navigator.language || "";
   var preview = "preview" in d || /[?&]baton_preview=1/.test(q);
+  // A random id that keeps this browser in one arm of a playbook experiment
+  // (the edge picks the arm from it); without storage, the control.
+  var vid, s;
+  try { s = localStorage; vid = s["baton:vid"] = s["baton:vid"] || Date.now().toString(36) + Math.random().toString(36).slice(2); } catch (e) { /* none */ }
   // The edge's HTML, escaped by Yew's renderer, is the only HTML it writes.
   var policy = w.__batonTT;
   try {
@@ -94,7 +98,7 @@
         : "The form cannot be loaded right now. Please try again later.";
       box.className = "baton baton-unavailable";
     };
-    var html = fetch(formUrl + "/html?locale=" + encodeURIComponent(locale) + (preview ? "&preview=1" : ""), { credentials: "omit" }).then(function (r) {
+    var html = fetch(formUrl + "/html?locale=" + encodeURIComponent(locale) + (preview ? "&preview=1" : "") + (vid ? "&visitor=" + vid : ""), { credentials: "omit" }).then(function (r) {
       if (!r.ok) throw new Error("form HTML: HTTP " + r.status);
       return r.text();
     });

@@ -25,6 +25,8 @@ export function post(f, api, form, locale) {
     if (v) utm[k] = v;
   });
   try { pages = JSON.parse(sessionStorage.getItem("baton:pages") || "[]"); } catch (e) { /* none */ }
+  var vid;
+  try { vid = localStorage.getItem("baton:vid") || undefined; } catch (e) { /* none: the control */ }
   var key = f.__batonKey || (f.__batonKey = self.crypto && crypto.randomUUID
     ? crypto.randomUUID()
     : Math.random().toString(16).slice(2) + Date.now().toString(16));
@@ -54,7 +56,7 @@ export function post(f, api, form, locale) {
       submission: {
         locale: locale || undefined,
         fields: fields,
-        context: { page_url: location.href, referrer: document.referrer || undefined, utm: utm, pages_seen: Array.isArray(pages) ? pages : [] },
+        context: { page_url: location.href, referrer: document.referrer || undefined, utm: utm, pages_seen: Array.isArray(pages) ? pages : [], visitor_id: vid },
       },
     }),
   }).then(function (r) {

@@ -9,7 +9,10 @@ export function start(host, box, pre, form, formUrl, api, locale, preview, html,
   var glue = w.__batonGlue || (w.__batonGlue = import(base + "widget.js").then(function (m) {
     return m.default({ module_or_path: base + "widget_bg.wasm" }).then(function () { return m; });
   }));
-  var playbook = fetch(formUrl, { credentials: "omit" }).then(function (r) {
+  var vid;
+  try { vid = localStorage.getItem("baton:vid"); } catch (e) { /* none: the control */ }
+  // The visitor's arm of an experiment, as the pre-rendered form was.
+  var playbook = fetch(formUrl + (vid ? "?visitor=" + encodeURIComponent(vid) : ""), { credentials: "omit" }).then(function (r) {
     if (!r.ok) throw new Error(formUrl + ": HTTP " + r.status);
     return r.json();
   });

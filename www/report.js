@@ -120,6 +120,44 @@ function slaTable(v) {
   $("sla").replaceChildren(t);
 }
 
+/** Each playbook experiment: its arms' funnels side by side, and whether the difference holds. */
+function experiments(list) {
+  $("experiments-box").hidden = !list.length;
+  $("experiments").replaceChildren(...list.map((e) => {
+    const box = document.createElement("div");
+    box.className = "experiment";
+    box.dataset.experiment = e.id;
+    const h = Object.assign(document.createElement("h3"), { textContent: `Experiment ${e.id}` });
+    const chart = document.createElement("div");
+    chart.className = "chart";
+    columns(chart, e.arms.map((a) => ({ ...a.funnel, key: a.form, label: `${a.form}${a.role ? ` (${a.role})` : ""}` })), [
+      { name: "leads", color: "#c5cdf7", value: (a) => a.leads },
+      { name: "qualified", color: "#7d93f0", value: (a) => a.qualified },
+      { name: "accepted", color: "#4f6ae4", value: (a) => a.accepted },
+      { name: "won", color: "#2746d8", value: (a) => a.won },
+    ], `Experiment ${e.id}: leads, qualified, accepted and won per arm`);
+    const t = document.createElement("table");
+    t.innerHTML = "<thead><tr><th>Arm</th><th class=num>Leads</th><th class=num>Qualified</th><th class=num>Accepted by sales</th><th class=num>Won</th><th class=num>Revenue</th></tr></thead><tbody></tbody>";
+    for (const a of e.arms) {
+      const tr = t.tBodies[0].insertRow();
+      tr.dataset.arm = a.form;
+      for (const [text, cls] of [[`${a.form}${a.role ? ` (${a.role})` : ""}`, ""], [fmt.format(a.funnel.leads), "num"],
+        [pct(a.qualified_rate), "num"], [pct(a.funnel.acceptance_rate), "num"], [pct(a.funnel.win_rate), "num"], [money(a.funnel.revenue), "num"]]) {
+        const td = tr.insertCell();
+        td.textContent = text;
+        td.className = cls;
+      }
+    }
+    const sure = (z) => (z == null ? "not yet comparable" : Math.abs(z) >= 1.96 ? `a real difference (z ${z})` : `no clear difference yet (z ${z})`);
+    const note = Object.assign(document.createElement("p"), { className: "note" });
+    note.textContent = `Variant against control: qualified rate ${sure(e.qualified_z)}; win rate ${sure(e.win_z)}.`
+      + (e.disagreements ? ` ${e.disagreements} lead(s) whose browser computed another arm.` : "");
+    note.dataset.verdict = e.qualified_z != null && Math.abs(e.qualified_z) >= 1.96 ? "differs" : "open";
+    box.append(h, chart, t, note);
+    return box;
+  }));
+}
+
 const TOUCH_ENDS = [5, 15, 60, 240, 1440];
 
 function draw(v) {
@@ -189,6 +227,7 @@ async function load() {
   $("version").replaceChildren(...report.versions.map((v) => new Option(`${v.version.slice(0, 8)} (${v.totals.leads} leads)`, v.version)));
   if (report.versions.some((v) => v.version === keep)) $("version").value = keep;
   status(`${report.versions.length} playbook version${report.versions.length === 1 ? "" : "s"} in this window.`);
+  experiments(report.experiments ?? []);
   $("csv").onclick = async (e) => {
     e.preventDefault();
     const csv = await fetch(`/v1/reports/leads.csv?${q}`, { headers: { authorization: `Bearer ${token}` } });

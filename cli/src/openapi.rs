@@ -114,7 +114,13 @@ pub fn document() -> Result<Value> {
         }
     });
     const PUBLIC_FORM: &str = "What the widget renders and scores with: the playbook without its edge-only rules and reps' contacts. `ETag` is the full playbook's version; any page may read it.";
+    let visitor = json!({
+        "name": "visitor", "in": "query", "required": false,
+        "description": "The loader's visitor id (`baton:vid`). For the control of a playbook experiment, the answer is the visitor's arm: the variant's when their bucket is below the share. Anything but 8 to 64 of `A-Z a-z 0-9 - _` counts as none (the control).",
+        "schema": { "type": "string" }
+    });
     let if_none_match = json!([
+        visitor.clone(),
         { "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" } }
     ]);
     let not_modified = json!({ "description": "The caller has this version already." });

@@ -2,6 +2,7 @@
 //! [`AppError`] answer; the work itself happens in plain functions returning
 //! `Result<_, AppError>` so `?` reads straight through.
 
+use baton::experiment::Arms;
 use baton::wire::{
     Accepted, Agreement, AssignedRep, EvaluatePost, Evaluated, Health, ServedForm, WIRE_VERSION,
 };
@@ -42,7 +43,7 @@ pub fn handle_health(req: Request) -> Result<Response> {
 /// `GET /v1/forms/{id}`: the public playbook, cacheable, readable by any page.
 pub async fn handle_get_form(req: Request, id: &str) -> Result<Response> {
     let cors = Cors::any();
-    let Some(form) = playbooks::find(id) else {
+    let Some(form) = playbooks::serve(id, visitor_param(&req).as_deref()) else {
         return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
     let fresh = req
@@ -66,6 +67,38 @@ pub async fn handle_get_form(req: Request, id: &str) -> Result<Response> {
     let _ = headers.set("cache-control", "public, max-age=60");
     cors.apply(headers);
     Ok(res)
+}
+
+/// What a lead records of the experiment arm it came through (the
+/// `experiment` column): the arm served, the visitor's bucket, and the arm
+/// the browser computed, with whether the two agree. Only for a visitor the
+/// bucket placed: one without a visitor id (no storage) always gets the
+/// control, and counting them would tilt the comparison.
+fn arm_record(arms: &Arms, served: &str, context: &baton::wire::Context) -> Option<String> {
+    let visitor = context
+        .visitor_id
+        .as_deref()
+        .filter(|v| baton::experiment::visitor_ok(v))?;
+    let browser = context.arm.as_deref();
+    let record = serde_json::json!({
+        "id": arms.id,
+        "arm": served,
+        "bucket": baton::experiment::bucket(&arms.id, visitor),
+        "browser_arm": browser,
+        "agrees": browser.map(|b| b == served),
+    });
+    Some(record.to_string())
+}
+
+/// The `visitor` query parameter: which arm of an experiment a page gets.
+pub fn visitor_param(req: &Request) -> Option<String> {
+    let url = req.url().ok()?;
+    let v = url
+        .query_pairs()
+        .find(|(k, _)| k == "visitor")?
+        .1
+        .into_owned();
+    Some(v)
 }
 
 /// `If-None-Match` holds a list of tags (or `*`); weak tags compare equal.
@@ -137,10 +170,17 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, true)?;
     let post: LeadPost = body::shape(json)?;
-    let form =
-        playbooks::find(&post.form).ok_or_else(|| AppError::UnknownForm(post.form.clone()))?;
+    // An experiment's control serves the visitor's arm: the edge computes
+    // it from the visitor id, whatever the browser says it computed.
+    let context = &post.submission.context;
+    let form = playbooks::serve(&post.form, context.visitor_id.as_deref())
+        .ok_or_else(|| AppError::UnknownForm(post.form.clone()))?;
     caller.check(&form.playbook)?;
     let playbook = &form.playbook;
+    let experiment = form
+        .arms
+        .as_ref()
+        .and_then(|a| arm_record(a, playbook.id(), context));
     let db = store::db(env)?;
     let mut decision = playbook.evaluate(&post.submission);
     let agreement = Agreement::of(&decision, post.claimed.as_ref());
@@ -244,6 +284,7 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
                 .sla_minutes
                 .filter(|_| decision.valid)
                 .map(|m| now_ms + f64::from(m) * 60_000.0),
+            experiment: experiment.as_deref(),
         };
         // The turn, the lead and its deliveries in one transaction: once it
         // commits the lead is owed to every channel, and a lead that is not

@@ -30,7 +30,8 @@ thread_local! {
 /// adds the marketer's score panel.
 pub async fn handle_form_html(req: Request, id: &str) -> Result<Response> {
     let cors = Cors::any();
-    let Some(form) = playbooks::find(id) else {
+    let visitor = crate::handlers::visitor_param(&req);
+    let Some(form) = playbooks::serve(id, visitor.as_deref()) else {
         return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
     let url = req.url().ok();

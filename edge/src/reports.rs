@@ -36,8 +36,9 @@ const LEADS: &str = "SELECT l.id, l.form_id, l.created_at, \
           FROM json_each(l.decision, '$.reasons') r) AS rules, \
        (SELECT min(d.delivered_at) FROM deliveries d WHERE d.lead_id = l.id \
           AND d.about IS NULL AND d.event_type IN ('lead.qualified', 'lead.created')) AS delivered_at, \
-       l.first_touch_at, l.sla_due_at, l.sla_missed_at \
-     FROM leads l WHERE l.created_at >= ?1 AND l.created_at < ?2 AND (?3 IS NULL OR l.form_id = ?3) \
+       l.first_touch_at, l.sla_due_at, l.sla_missed_at, l.experiment \
+     FROM leads l WHERE l.created_at >= ?1 AND l.created_at < ?2 \
+       AND (?3 IS NULL OR l.form_id IN (SELECT value FROM json_each(?3))) \
      ORDER BY l.created_at, l.id LIMIT ?4";
 
 struct Window {
@@ -102,6 +103,17 @@ struct Row {
     sla_missed_at: Option<f64>,
 }
 
+/// The form ids a `form` filter covers, as a JSON array: the form, and the
+/// other arm of its experiment.
+fn forms_of(form: Option<&str>) -> Option<String> {
+    let form = form?;
+    let mut ids = vec![form];
+    if let Some(a) = playbooks::find(form).and_then(|f| f.arms.as_ref()) {
+        ids = vec![a.control.as_str(), a.variant.as_str()];
+    }
+    serde_json::to_string(&ids).ok()
+}
+
 /// The leads of the window, their outcomes and their misses, in one round trip.
 async fn read(
     db: &D1Database,
@@ -110,13 +122,15 @@ async fn read(
     let args = [
         text(&w.since),
         text(&w.until),
-        opt(w.form.as_deref()),
+        // The form and, when it runs an experiment, its other arm: the
+        // report puts both side by side.
+        opt(forms_of(w.form.as_deref()).as_deref()),
         JsValue::from_f64((MAX_LEADS + 1) as f64),
     ];
     // The window alone (?1 to ?3): the lead query's limit is its own.
     let window_args = args.get(..3).unwrap_or(&args);
     let of_window = "SELECT id FROM leads WHERE created_at >= ?1 AND created_at < ?2 \
-                     AND (?3 IS NULL OR form_id = ?3)";
+                     AND (?3 IS NULL OR form_id IN (SELECT value FROM json_each(?3)))";
     let statements = vec![
         db.prepare(LEADS).bind(&args).map_err(storage("binding"))?,
         db.prepare(format!(
@@ -185,9 +199,23 @@ async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report,
         &leads,
         &outcomes,
         &breaches,
-        Date::now().as_millis() as f64,
-        sla,
+        &report::Against {
+            now: Date::now().as_millis() as f64,
+            sla_minutes: sla,
+            experiments: &served_experiments(),
+        },
     ))
+}
+
+/// Every experiment this Worker serves, once (both arms carry it).
+fn served_experiments() -> Vec<baton::experiment::Arms> {
+    let mut out: Vec<baton::experiment::Arms> = Vec::new();
+    for a in playbooks::all().iter().filter_map(|f| f.arms.as_ref()) {
+        if !out.iter().any(|o| o.id == a.id) {
+            out.push(a.clone());
+        }
+    }
+    out
 }
 
 /// The CSV export's columns, in order.
@@ -225,6 +253,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "outcome",
     "answers",
     "context",
+    "experiment",
 ];
 
 /// `GET /v1/reports/leads.csv`: one row per lead (RFC 4180).
@@ -282,7 +311,7 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
             "invalid"
         });
         let missed = r.sla_missed_at.is_some() || !breaches.of(&l.id).is_empty();
-        let cells: [String; 33] = [
+        let cells: [String; 34] = [
             l.id.clone(),
             l.form_id.clone(),
             l.created_at.clone(),
@@ -319,6 +348,7 @@ async fn csv(req: &Request, env: &Env) -> std::result::Result<String, AppError> 
             outcome.to_owned(),
             r.answers.clone().unwrap_or_default(),
             r.context.clone().unwrap_or_default(),
+            l.experiment.clone().unwrap_or_default(),
         ];
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {

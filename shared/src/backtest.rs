@@ -115,19 +115,8 @@ impl Counts {
     }
 }
 
-/// Two-proportion z statistic (pooled).
 fn z(a: Counts, b: Counts) -> Option<f64> {
-    if a.leads == 0 || b.leads == 0 {
-        return None;
-    }
-    let (n1, n2) = (f64::from(a.leads), f64::from(b.leads));
-    let (p1, p2) = (f64::from(a.won) / n1, f64::from(b.won) / n2);
-    let p = f64::from(a.won + b.won) / (n1 + n2);
-    let se = (p * (1.0 - p) * (1.0 / n1 + 1.0 / n2)).sqrt();
-    if se == 0.0 {
-        return Some(0.0);
-    }
-    Some(round((p1 - p2) / se))
+    crate::rates::z(a.won, a.leads, b.won, b.leads)
 }
 
 /// Scores every lead with `playbook` and compares with its fate.

@@ -660,6 +660,9 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
 
     if DIAGNOSTICS {
         crate::outcome::check(&mut r, &raw.outcomes);
+        if let Some(e) = &raw.experiment {
+            crate::experiment::check(&mut r, e, &raw.id);
+        }
     }
     let content = crate::content::compile(&mut r, &raw.content, &route_ctx);
     let ownership = crate::owner::compile(&mut r, &raw.ownership, &raw.reps);

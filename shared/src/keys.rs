@@ -23,6 +23,7 @@ const TOP: &[&str] = &[
     "outcomes",
     "ownership",
     "content",
+    "experiment",
     "published",
 ];
 const TEXT: &[&str] = &[
@@ -75,6 +76,8 @@ const CHANNEL: &[&str] = &["kind", "url", "secret", "id", "events"];
 const ROUTE: &[&str] = &["id", "description", "when", "team", "rep"];
 const SLA: &[&str] = &["minutes", "escalate_to", "reassign"];
 const OUTCOMES: &[&str] = &["reject_reasons", "loss_reasons", "link_days"];
+const EXPERIMENT: &[&str] = &["id", "variant", "share"];
+const ARMS: &[&str] = &["id", "control", "variant", "share"];
 const OWNERSHIP: &[&str] = &["days", "returning_days", "accounts"];
 const ACCOUNT: &[&str] = &["domain", "rep"];
 const CONTENT: &[&str] = &["id", "kind", "title", "url", "summary", "when"];
@@ -89,7 +92,7 @@ const MOVED: &[(&str, &str)] = &[
         "Slack is a channel now: `channels = [{ kind = \"slack\", url = \"env:SLACK_URL_…\" }]`",
     ),
 ];
-const PUBLISHED: &[&str] = &["version", "edge_rules_removed"];
+const PUBLISHED: &[&str] = &["version", "edge_rules_removed", "edge_fields", "experiment"];
 
 pub(crate) fn parse_json(src: &str) -> Result<RawPlaybook, Problems> {
     let doc: Json = serde_json::from_str(src).map_err(|e| {
@@ -233,8 +236,14 @@ fn walk_keys(r: &mut Report, doc: &Json) {
             cond_keys(r, &format!("{p}.when"), w, 0);
         }
     }
+    if let Some(e) = doc.get("experiment") {
+        keys(r, "experiment", e, EXPERIMENT);
+    }
     if let Some(p) = doc.get("published") {
         keys(r, "published", p, PUBLISHED);
+        if let Some(a) = p.get("experiment") {
+            keys(r, "published.experiment", a, ARMS);
+        }
     }
 }
 

@@ -19,6 +19,7 @@ mod content;
 mod direct;
 mod email;
 mod evaluate;
+pub mod experiment;
 mod fields;
 #[cfg(feature = "bulk")]
 mod flat;

@@ -155,6 +155,16 @@ pub(crate) fn default_text(lang: &str) -> Option<RawText> {
 }
 
 impl Playbook {
+    /// The experiment this playbook is the control of (`[experiment]`).
+    pub fn experiment(&self) -> Option<&crate::raw::RawExperiment> {
+        self.raw.experiment.as_ref()
+    }
+
+    /// On a public copy: the experiment it is an arm of (set by the edge).
+    pub fn arms(&self) -> Option<&crate::experiment::Arms> {
+        self.raw.published.as_ref()?.experiment.as_ref()
+    }
+
     /// The form id.
     pub fn id(&self) -> &str {
         &self.raw.id

@@ -38,12 +38,15 @@ impl Playbook {
         p.outcomes = crate::raw::RawOutcomes::default();
         p.sla.reassign = false;
         p.content.clear();
+        // The edge picks the arm and marks the copy (`published.experiment`).
+        p.experiment = None;
         // Browsers do not need to know which other sites embed the form.
         p.allowed_origins.clear();
         p.published = Some(Published {
             version: self.version.clone(),
             edge_rules_removed: removed + self.published_removed(),
             edge_fields,
+            experiment: None,
         });
         p
     }

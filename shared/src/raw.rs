@@ -84,9 +84,36 @@ pub struct RawPlaybook {
     /// with the leads it fits. Edge-only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub content: Vec<RawContent>,
+    /// An experiment this playbook is the control of: a share of visitors
+    /// gets the variant playbook instead (`experiment.rs`). Edge-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<RawExperiment>,
     /// Set only on the public copy the edge serves to browsers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
+}
+
+/// `[experiment]`: which playbook the variant is, and for how many visitors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawExperiment {
+    /// Names the experiment in reports and in every bucket: a new id
+    /// reshuffles visitors.
+    pub id: String,
+    /// The form id of the variant playbook, served to `share` percent of visitors.
+    pub variant: String,
+    /// Percent of visitors who get the variant (1 to 99).
+    #[serde(default = "fifty", skip_serializing_if = "is_fifty")]
+    pub share: u8,
+}
+
+fn fifty() -> u8 {
+    50
+}
+
+fn is_fifty(n: &u8) -> bool {
+    *n == 50
 }
 
 fn default_locale() -> String {
@@ -106,6 +133,10 @@ pub struct Published {
     /// which cannot change the outcome keeps asking these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edge_fields: Vec<String>,
+    /// The experiment this copy is an arm of, set by the edge on both arms:
+    /// the browser computes the visitor's arm as the edge does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<crate::experiment::Arms>,
 }
 
 /// User-facing strings of one locale. `{rep}`, `{team}` and `{sla}` are filled in.

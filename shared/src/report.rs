@@ -7,8 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::Arms;
 use crate::outcome::Action;
-use crate::rates::{ratio, round};
+use crate::rates::{ratio, round, z};
 
 /// One stored lead, as far as the reports read it. Times are ms since the epoch.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -36,6 +37,9 @@ pub struct LeadRow {
     pub delivered_at: Option<f64>,
     pub first_touch_at: Option<f64>,
     pub sla_due_at: Option<f64>,
+    /// The experiment arm it came through (the `experiment` column, JSON).
+    #[serde(default)]
+    pub experiment: Option<String>,
 }
 
 /// One outcome of a lead.
@@ -66,6 +70,149 @@ pub struct Report {
     pub until: String,
     /// Newest playbook version first.
     pub versions: Vec<VersionReport>,
+    /// Each playbook experiment with leads in the window, its arms side by side.
+    pub experiments: Vec<ExperimentReport>,
+}
+
+/// A playbook experiment: the control and the variant, each with its funnel.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentReport {
+    pub id: String,
+    /// The control first (when the experiment is still served), then the variant.
+    pub arms: Vec<ArmReport>,
+    /// Leads whose browser computed another arm than the edge served (a
+    /// changed share, or a visitor id the page edited).
+    pub disagreements: u32,
+    /// The variant against the control: two-proportion z of the qualified
+    /// rate and of the win rate (|z| ≥ 1.96: a difference at 95 %).
+    pub qualified_z: Option<f64>,
+    pub win_z: Option<f64>,
+}
+
+/// One arm of an experiment.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmReport {
+    /// The arm's form id.
+    pub form: String,
+    /// `control` or `variant`; none for an experiment no longer served.
+    pub role: Option<String>,
+    /// The playbook versions its leads were scored with.
+    pub versions: Vec<String>,
+    pub funnel: Funnel,
+    /// Qualified leads of all its leads.
+    pub qualified_rate: Option<f64>,
+}
+
+/// What a lead's `experiment` column says.
+#[derive(Deserialize)]
+struct ArmOfLead {
+    id: String,
+    arm: String,
+    agrees: Option<bool>,
+}
+
+/// The experiments' reports: leads grouped by experiment and arm, each arm
+/// counted like a version, the variant compared with the control.
+fn experiments(
+    leads: &[LeadRow],
+    fate_of: &dyn Fn(&str) -> Fate,
+    served: &[Arms],
+) -> Vec<ExperimentReport> {
+    // (experiment, arms: (form, versions, tally), disagreements)
+    type Arm = (String, Vec<String>, Tally);
+    let mut found: Vec<(String, Vec<Arm>, u32)> = Vec::new();
+    for lead in leads.iter().filter(|l| l.status == "accepted") {
+        let Some(a) = lead
+            .experiment
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<ArmOfLead>(j).ok())
+        else {
+            continue;
+        };
+        let e = match found.iter().position(|(id, _, _)| *id == a.id) {
+            Some(i) => i,
+            None => {
+                found.push((a.id.clone(), Vec::new(), 0));
+                found.len() - 1
+            }
+        };
+        let Some((_, arms, disagreements)) = found.get_mut(e) else {
+            continue;
+        };
+        *disagreements += u32::from(a.agrees == Some(false));
+        let i = match arms.iter().position(|(form, _, _)| *form == a.arm) {
+            Some(i) => i,
+            None => {
+                arms.push((a.arm.clone(), Vec::new(), Tally::default()));
+                arms.len() - 1
+            }
+        };
+        if let Some((_, versions, tally)) = arms.get_mut(i) {
+            if !versions.contains(&lead.playbook_version) {
+                versions.push(lead.playbook_version.clone());
+            }
+            tally.add(lead, &fate_of(&lead.id));
+        }
+    }
+    found
+        .into_iter()
+        .map(|(id, arms, disagreements)| {
+            let def = served.iter().find(|a| a.id == id);
+            let role = |form: &str| {
+                def.and_then(|d| {
+                    if d.control == form {
+                        Some("control")
+                    } else if d.variant == form {
+                        Some("variant")
+                    } else {
+                        None
+                    }
+                })
+            };
+            let mut arms: Vec<ArmReport> = arms
+                .into_iter()
+                .map(|(form, versions, tally)| {
+                    let funnel = tally.done();
+                    ArmReport {
+                        role: role(&form).map(str::to_owned),
+                        qualified_rate: ratio(funnel.qualified, funnel.leads),
+                        form,
+                        versions,
+                        funnel,
+                    }
+                })
+                .collect();
+            // Control, variant, then any arm no longer served, by form id.
+            let rank = |a: &ArmReport| match a.role.as_deref() {
+                Some("control") => 0,
+                Some("variant") => 1,
+                _ => 2,
+            };
+            arms.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.form.cmp(&b.form)));
+            let pick = |r: &str| arms.iter().find(|a| a.role.as_deref() == Some(r));
+            let (qualified_z, win_z) = match (pick("variant"), pick("control")) {
+                (Some(v), Some(c)) => (
+                    z(
+                        v.funnel.qualified,
+                        v.funnel.leads,
+                        c.funnel.qualified,
+                        c.funnel.leads,
+                    ),
+                    z(v.funnel.won, v.funnel.leads, c.funnel.won, c.funnel.leads),
+                ),
+                _ => (None, None),
+            };
+            ExperimentReport {
+                id,
+                arms,
+                disagreements,
+                qualified_z,
+                win_z,
+            }
+        })
+        .collect()
 }
 
 /// Everything about the leads one playbook version scored.
@@ -344,17 +491,30 @@ impl<'a, T> ByLead<'a, T> {
     }
 }
 
-/// Builds the report. `now` decides which deadlines are still open;
-/// `sla_minutes` is the tightest grade deadline of the playbook.
+/// What the report is read against besides the rows.
+pub struct Against<'a> {
+    /// Decides which deadlines are still open (ms).
+    pub now: f64,
+    /// The tightest grade deadline of the playbooks reported.
+    pub sla_minutes: Option<u32>,
+    /// The experiments served now, which name each arm's role.
+    pub experiments: &'a [Arms],
+}
+
+/// Builds the report.
 pub fn build(
     form: Option<String>,
     (since, until): (String, String),
     leads: &[LeadRow],
     outcomes: &[OutcomeRow],
     breaches: &[BreachRow],
-    now: f64,
-    sla_minutes: Option<u32>,
+    against: &Against<'_>,
 ) -> Report {
+    let Against {
+        now,
+        sla_minutes,
+        experiments: served,
+    } = *against;
     let outcomes = ByLead::new(outcomes, |o| o.lead_id.as_str());
     let breaches = ByLead::new(breaches, |b| b.lead_id.as_str());
     let fate_of = |id: &str| {
@@ -397,6 +557,7 @@ pub fn build(
         since,
         until,
         versions: out,
+        experiments: experiments(leads, &fate_of, served),
     }
 }
 
@@ -588,6 +749,7 @@ mod tests {
             delivered_at: Some(400.0),
             first_touch_at: None,
             sla_due_at: Some(15.0 * MIN),
+            experiment: None,
         }
     }
 
@@ -631,8 +793,11 @@ mod tests {
             &[a, b, c, old, invalid],
             &outcomes,
             &[],
-            60.0 * MIN,
-            Some(15),
+            &Against {
+                now: 60.0 * MIN,
+                sla_minutes: Some(15),
+                experiments: &[],
+            },
         );
         assert_eq!(
             r.versions
@@ -700,8 +865,11 @@ mod tests {
             &[l],
             &[],
             &breaches,
-            20.0 * MIN,
-            None,
+            &Against {
+                now: 20.0 * MIN,
+                sla_minutes: None,
+                experiments: &[],
+            },
         );
         let reps = &r.versions[0].by_rep;
         let get = |k: &str| reps.iter().find(|s| s.key == k).unwrap();
@@ -718,5 +886,79 @@ mod tests {
         assert_eq!(source_of(&l), "g2.com");
         l.referrer = None;
         assert_eq!(source_of(&l), "direct");
+    }
+
+    #[test]
+    fn an_experiment_shows_its_arms_side_by_side() {
+        let arm = |id: &str, form: &str, version: &str, grade: &str, agrees: bool| {
+            let mut l = lead(id, version, grade, "");
+            l.form_id = form.into();
+            l.experiment = Some(format!(
+                r#"{{"id":"mql-bar","arm":"{form}","bucket":3,"browser_arm":"{form}","agrees":{agrees}}}"#
+            ));
+            l
+        };
+        let leads = [
+            arm("c1", "demo", "v1", "A", true),
+            arm("c2", "demo", "v1", "C", true),
+            arm("v1", "demo-b", "v2", "A", true),
+            arm("v2", "demo-b", "v2", "A", false),
+            lead("plain", "v1", "A", ""),
+        ];
+        let outcomes = [outcome("v1", "won", 10.0, None, Some(500.0))];
+        let served = [Arms {
+            id: "mql-bar".into(),
+            control: "demo".into(),
+            variant: "demo-b".into(),
+            share: 50,
+        }];
+        let at = |experiments| Against {
+            now: 0.0,
+            sla_minutes: None,
+            experiments,
+        };
+        let r = build(
+            None,
+            ("s".into(), "u".into()),
+            &leads,
+            &outcomes,
+            &[],
+            &at(&served),
+        );
+        assert_eq!(r.experiments.len(), 1, "{:?}", r.experiments);
+        let e = &r.experiments[0];
+        assert_eq!(e.id, "mql-bar");
+        let forms: Vec<(&str, Option<&str>)> = e
+            .arms
+            .iter()
+            .map(|a| (a.form.as_str(), a.role.as_deref()))
+            .collect();
+        assert_eq!(
+            forms,
+            [("demo", Some("control")), ("demo-b", Some("variant"))]
+        );
+        let (c, v) = (&e.arms[0], &e.arms[1]);
+        assert_eq!(
+            (c.funnel.leads, c.funnel.qualified, c.qualified_rate),
+            (2, 1, Some(0.5))
+        );
+        assert_eq!(
+            (v.funnel.leads, v.funnel.qualified, v.funnel.won),
+            (2, 2, 1)
+        );
+        assert_eq!(v.versions, ["v2"]);
+        assert_eq!(e.disagreements, 1);
+        assert!(e.qualified_z.is_some_and(|z| z > 0.0));
+        // No longer served: the arms are still counted, without roles.
+        let r = build(
+            None,
+            ("s".into(), "u".into()),
+            &leads,
+            &outcomes,
+            &[],
+            &at(&[]),
+        );
+        assert!(r.experiments[0].arms.iter().all(|a| a.role.is_none()));
+        assert_eq!(r.experiments[0].win_z, None);
     }
 }

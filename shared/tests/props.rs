@@ -262,6 +262,8 @@ fn context() -> impl Strategy<Value = Context> {
                     pages_seen: pages,
                     content_seen: seen,
                     time_on_page_ms: ms,
+                    visitor_id: None,
+                    arm: None,
                 }
             },
         )
@@ -832,6 +834,7 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                         when,
                     })
                     .collect(),
+                experiment: None,
                 published: None,
             }
         })

@@ -384,4 +384,17 @@ mod browser {
         // Visible in the runner's output, so a run that checked nothing stands out.
         wasm_bindgen_test::console_log!("{passed} golden vectors passed in the browser");
     }
+
+    /// The widget computes a visitor's experiment arm in the browser; it must
+    /// be the edge's (natively: `experiment.rs`; the Worker: tests/experiments.test.mjs).
+    #[wasm_bindgen_test]
+    fn experiment_buckets_are_the_pinned_ones_in_the_browser() {
+        for (visitor, want) in baton::experiment::PINNED {
+            assert_eq!(
+                baton::experiment::bucket("short-form", visitor),
+                *want,
+                "{visitor}"
+            );
+        }
+    }
 }

@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 import { chromium } from "playwright-core";
 
+import { visitorIn } from "./experiment.mjs";
+
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = [
   "--headless",
@@ -19,8 +21,14 @@ const FLAGS = [
   "--disable-sync",
 ];
 
-/** @returns {{context: import("playwright-core").BrowserContext, close: () => Promise<void>}} */
-export async function launch() {
+/**
+ * Every page starts as `visitor` (the loader's `baton:vid`, unless a page
+ * set its own): by default a visitor in the control arm of the demo's
+ * experiment, so a test sees the same playbook on every run, whichever page
+ * or origin it opens.
+ * @returns {{context: import("playwright-core").BrowserContext, close: () => Promise<void>}}
+ */
+export async function launch({ visitor = visitorIn("control") } = {}) {
   const profile = await mkdtemp(join(tmpdir(), "baton-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -28,6 +36,11 @@ export async function launch() {
     args: FLAGS,
     locale: "en-US",
   });
+  await context.addInitScript((vid) => {
+    try {
+      if (!localStorage.getItem("baton:vid")) localStorage.setItem("baton:vid", vid);
+    } catch { /* no storage on this page: the control anyway */ }
+  }, visitor);
   return {
     context,
     async close() {

@@ -104,6 +104,8 @@ fn context(c: &Context) -> Option<JsValue> {
         pages_seen,
         content_seen,
         time_on_page_ms,
+        visitor_id,
+        arm,
     } = c;
     let o = Object::new();
     set_opt(&o, "page_url", page_url);
@@ -132,6 +134,8 @@ fn context(c: &Context) -> Option<JsValue> {
         }
         set(&o, "time_on_page_ms", &JsValue::from_f64(*ms as f64));
     }
+    set_opt(&o, "visitor_id", visitor_id);
+    set_opt(&o, "arm", arm);
     Some(o.into())
 }
 
@@ -201,6 +205,8 @@ mod tests {
             pages_seen: vec!["/".into(), "/pricing".into()],
             content_seen: vec!["whitepaper".into()],
             time_on_page_ms: Some(12_345),
+            visitor_id: Some("k7QmZ2xP9aB4".into()),
+            arm: Some("demo-b".into()),
         };
         let values = vec![
             ("email", Value::Text("ana@acme.com".into())),

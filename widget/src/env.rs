@@ -182,6 +182,9 @@ pub fn page_context(params: &web_sys::UrlSearchParams) -> Context {
         pages_seen: crate::store::pages_seen(),
         content_seen: Vec::new(),
         time_on_page_ms: None,
+        visitor_id: crate::store::visitor_id(),
+        // Set once the playbook is read (`lib.rs`): the arm comes from its copy.
+        arm: None,
     }
 }
 

@@ -85,6 +85,12 @@ pub fn mount(
         fields: Default::default(),
         context: env::page_context(&params),
     };
+    // The visitor's experiment arm, computed here as the edge computes it
+    // (`baton::experiment`); the edge records whether the two agree.
+    if let Some(arms) = env.playbook.arms() {
+        let arm = arms.arm(submission.context.visitor_id.as_deref());
+        submission.context.arm = Some(arm.to_owned());
+    }
     for f in env.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
         if let Some(v) = f.param.as_deref().and_then(|p| params.get(p)) {
             submission.fields.insert(f.id.to_string(), Value::Text(v));

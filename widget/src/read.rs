@@ -21,6 +21,7 @@
 //! the public copy has none (`public.rs`), and they are not read here, so
 //! no code for them ships to landing pages.
 
+use baton::experiment::Arms;
 use baton::raw::{
     FieldKind, Localized, Op, Published, RawCondition, RawField, RawGrade, RawOption, RawOwnership,
     RawPlaybook, RawRep, RawRoute, RawRule, RawSla, RawStep, RawTeam, RawText, Visibility,
@@ -212,6 +213,8 @@ impl Reader {
             // Sales' own: public copies carry none.
             outcomes: Default::default(),
             content: Vec::new(),
+            // The edge chose the arm; the copy says which in `published`.
+            experiment: None,
             published: self.opt(&o, "published", Self::published),
         }
     }
@@ -222,6 +225,21 @@ impl Reader {
             version: self.req(&o, "version", Self::string_of),
             edge_rules_removed: self.req(&o, "edge_rules_removed", Self::u32_of),
             edge_fields: self.list(&o, "edge_fields", Self::string_of),
+            experiment: self.opt(&o, "experiment", Self::arms),
+        }
+    }
+
+    fn arms(&mut self, o: JsValue, key: &'static str) -> Arms {
+        self.object(&o, key);
+        let share = self.req(&o, "share", Self::u32_of);
+        Arms {
+            id: self.req(&o, "id", Self::string_of),
+            control: self.req(&o, "control", Self::string_of),
+            variant: self.req(&o, "variant", Self::string_of),
+            share: u8::try_from(share).unwrap_or_else(|_| {
+                self.fail("share", "is out of range");
+                0
+            }),
         }
     }
 
@@ -458,6 +476,7 @@ mod tests {
         pb.outcomes = baton::raw::RawOutcomes::default();
         pb.sla.reassign = false;
         pb.content.clear();
+        pb.experiment = None;
         pb
     }
 
@@ -465,9 +484,21 @@ mod tests {
     fn reads_the_public_demo_playbook_as_serde_did() {
         let pb =
             baton::parse_toml(include_str!("../../icp.toml")).unwrap_or_else(|p| panic!("{p}"));
-        let json = serde_json::to_string(&pb.public()).unwrap_or_default();
+        let mut public = pb.public();
+        // As the edge serves it: an arm of the demo's experiment.
+        if let Some(p) = public.published.as_mut() {
+            p.experiment = Some(baton::experiment::Arms {
+                id: "mql-bar".into(),
+                control: "demo".into(),
+                variant: "demo-b".into(),
+                share: 50,
+            });
+        }
+        let json = serde_json::to_string(&public).unwrap_or_default();
         let read = ours(&json);
-        assert!(read.is_ok());
+        assert!(read
+            .as_ref()
+            .is_ok_and(|r| r.published.as_ref().is_some_and(|p| p.experiment.is_some())));
         assert_eq!(read, serde(&json));
         // The full copy too: edge rules, rep contacts, every kind of key
         // but those the edge alone reads.

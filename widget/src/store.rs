@@ -18,6 +18,8 @@ const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 /// What a visitor told us, kept only once they consented and forgotten
 /// after this long (or at once by "Not you?").
 const KNOWN_KEY: &str = "baton:known";
+/// Written by embed.js; read here for the lead's `context.visitor_id`.
+const VISITOR_KEY: &str = "baton:vid";
 const KNOWN_MAX_AGE_MS: f64 = 90.0 * 24.0 * 3600.0 * 1000.0;
 /// Room for a handful of leads; never grows without bound.
 const MAX_PENDING: usize = 10;
@@ -79,6 +81,15 @@ pub fn pages_seen() -> Vec<String> {
         .iter()
         .filter_map(|v| v.as_string())
         .collect()
+}
+
+/// The loader's visitor id (`baton:vid`, made by embed.js), if it is one.
+pub fn visitor_id() -> Option<String> {
+    local()?
+        .get_item(VISITOR_KEY)
+        .ok()
+        .flatten()
+        .filter(|v| baton::experiment::visitor_ok(v))
 }
 
 pub fn outbox() -> Vec<Pending> {

@@ -452,6 +452,8 @@ fn submission(rng: &mut Rng, playbook: &baton::Playbook) -> Submission {
             pages_seen: (0..pages).map(|i| format!("/p{i}")).collect(),
             content_seen: Vec::new(),
             time_on_page_ms: None,
+            visitor_id: None,
+            arm: None,
         },
     }
 }

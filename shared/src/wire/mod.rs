@@ -160,6 +160,16 @@ pub struct Context {
         deserialize_with = "whole_u64"
     )]
     pub time_on_page_ms: Option<u64>,
+    /// A random id the embed loader keeps in the page's `localStorage`
+    /// (`baton:vid`), so a visitor stays in one arm of a playbook experiment
+    /// from page to page. 8 to 64 of `A-Z a-z 0-9 - _`; anything else counts
+    /// as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
+    /// The experiment arm (a form id) the browser computed for `visitor_id`;
+    /// the edge computes it again and records whether they agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
 }
 
 /// A `u64` however JSON writes it: `48000`, `48000.0` or `4.8e4` (JSON has
