@@ -32,7 +32,15 @@ out=dist
 # wasm-opt, esbuild; see scripts/ship-wasm.sh.
 bash scripts/ship-wasm.sh Cargo.toml baton-widget "$out/widget" widget
 
-cp www/index.html www/embed-test.html www/_headers www/openapi.json www/report.html www/report.css www/report.js "$out/"
+cp www/index.html www/embed-test.html www/openapi.json www/report.html www/report.css www/report.js "$out/"
+# The demo page's CSP allows its one inline <style> by hash: computed from
+# the page as built, so an edit to the style cannot leave the page unstyled.
+style_hash=$(node -e '
+  const html = require("fs").readFileSync("www/index.html", "utf8");
+  const m = html.match(/<style>([\s\S]*?)<\/style>/);
+  if (!m || html.split("<style>").length !== 2) { console.error("build-widget: www/index.html must have exactly one <style>"); process.exit(1); }
+  process.stdout.write("sha256-" + require("crypto").createHash("sha256").update(m[1]).digest("base64"));')
+sed "s|DEMO_STYLE_HASH|$style_hash|g" www/_headers > "$out/_headers"
 bash scripts/minify.sh www/embed.js "$out/embed.js"
 bash scripts/minify.sh www/widget.css "$out/widget/widget.css"
 for f in live fallback popup; do bash scripts/minify.sh "www/$f.js" "$out/widget/$f.js"; done

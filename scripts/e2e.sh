@@ -31,6 +31,8 @@ fi
 rm -rf "$dry" "$dry.log"
 
 say "running node --test tests/"
+# Every Worker's output lands here; tests/zz-logs.test.mjs, last, reads it all.
+rm -rf target/e2e-logs
 # One file at a time: each starts workerd, and the browser file Chromium too;
 # on two cores, running them together only makes timings noisy.
 node --test --test-concurrency=1 tests/ || status=1

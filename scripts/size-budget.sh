@@ -53,7 +53,10 @@ FIRST_INPUT=8192
 # loader's visitor id (+61 B), live.js asking for the visitor's arm, and in
 # the wasm the arm computed as the edge does (the bucket hash, reading
 # `published.experiment`, the lead's `visitor_id` and `arm`).
-CEILING=115340
+# Raised to 115,440 (+93 B) for issue #14's `[privacy]` section: a field of
+# the RawPlaybook the widget holds (its clone and drop code; public copies
+# carry none).
+CEILING=115440
 # live.js loads the wasm on every page; fallback.js (no wasm) and popup.js
 # (popups) come only where they are used.
 files=(dist/embed.js dist/widget/live.js dist/widget/widget.js dist/widget/widget_bg.wasm dist/widget/widget.css)

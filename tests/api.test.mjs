@@ -401,8 +401,42 @@ describe("POST /v1/evaluate", () => {
   });
 });
 
+describe("security headers", () => {
+  it("the demo page runs under a strict CSP, and nothing is served to be sniffed as another type", async () => {
+    for (const path of ["/", "/index.html"]) {
+      const res = await fetch(`${w.url}${path}`);
+      assert.equal(res.status, 200, path);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      for (const d of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "require-trusted-types-for 'script'"]) {
+        assert.ok(csp.includes(d), `${path}: ${d} in ${csp}`);
+      }
+      // The page's one inline <style> is allowed by its hash, nothing else inline.
+      const html = await res.text();
+      const style = html.match(/<style>([\s\S]*?)<\/style>/)[1];
+      const { createHash } = await import("node:crypto");
+      assert.ok(csp.includes(`'sha256-${createHash("sha256").update(style).digest("base64")}'`), "the style's hash");
+      assert.ok(!/'unsafe-inline'|'unsafe-eval'/.test(csp), csp);
+    }
+    for (const path of ["/", "/embed.js", "/widget/live.js", "/widget/widget.js", "/widget/widget_bg.wasm", "/widget/widget.css", "/report.html", "/openapi.json", "/v1/health", "/v1/forms/demo", "/v1/forms/demo/html", "/v1/nope"]) {
+      const res = await fetch(`${w.url}${path}`);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+    }
+  });
+});
+
 describe("the admin read API", () => {
   it("asks for the token (401 with WWW-Authenticate) and refuses a wrong one (403)", async () => {
+    const admin = [
+      ["GET", "/v1/leads"], ["GET", "/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R"], ["GET", "/v1/reports"],
+      ["GET", "/v1/reports/leads.csv"], ["DELETE", "/v1/people/kim%40example.com"],
+    ];
+    for (const [method, path] of admin) {
+      // A token of another length, an empty one, a near miss: 403 all, never 500.
+      for (const guess of ["guess", "", `${ADMIN_TOKEN}x`, ADMIN_TOKEN.slice(0, -1), "x".repeat(4096)]) {
+        const res = await fetch(`${w.url}${path}`, { method, headers: { authorization: `Bearer ${guess}` } });
+        assert.ok([401, 403].includes(res.status), `${method} ${path} with "${guess.slice(0, 20)}": ${res.status}`);
+      }
+    }
     for (const path of ["/v1/leads", "/v1/leads/01JDX3Q3J7Z8ZV6W9A5N4M2K1R"]) {
       const none = await fetch(`${w.url}${path}`);
       assert.equal(none.status, 401, path);

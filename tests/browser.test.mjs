@@ -34,6 +34,9 @@ before(async () => {
   // "#returning": the widget remembers a visitor who consented (localStorage).
   await browser.context.addInitScript(() => {
     if (!location.hash.includes("returning")) localStorage.removeItem("baton:known");
+    // What a page's Content-Security-Policy refused (the demo page's own must refuse nothing).
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
 });
 after(async () => {
@@ -123,6 +126,8 @@ describe("the demo page", () => {
     assert.equal(claimed.provisional, true, "the browser lacks the edge-only rule");
     assert.equal(decision.provisional, false);
     assert.equal(row.origin, w.url);
+    // All of it under the demo page's strict CSP (dist/_headers), which refused nothing.
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     const submission = JSON.parse(row.submission).submission;
     assert.equal(submission.fields.email, "ana.souza@acme-industrial.de");
     assert.deepEqual(submission.fields.interests, ["forecasting"]);

@@ -12,13 +12,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 
-import { startWorker, post, ROOT } from "./support/worker.mjs";
-import { startReceiver, secretsFromVars } from "./support/receiver.mjs";
+import { startWorker, post } from "./support/worker.mjs";
+import { startWithReceiver } from "./support/stack.mjs";
 import { bakery, emeaVp, leadPost, uniqueDomain } from "./support/leads.mjs";
-import { devVars } from "../scripts/dev-vars.mjs";
 
 const LEADS = Number(process.env.BATON_DELIVERY_LEADS ?? 200);
 // Short waits, so a test sees a whole schedule: 4 attempts, 1 s apart.
@@ -28,14 +25,7 @@ let rx;
 let w;
 let vars;
 before(async () => {
-  // The receiver reads its secrets on every request: filled in once its port,
-  // and so every channel's URL, is known.
-  const secrets = {};
-  rx = await startReceiver({ secrets });
-  const toml = await readFile(join(ROOT, "icp.toml"), "utf8");
-  vars = { ...devVars(toml, rx.port), ...FAST };
-  Object.assign(secrets, secretsFromVars(vars));
-  w = await startWorker({ vars, scheduled: true });
+  ({ rx, w, vars } = await startWithReceiver(FAST, { scheduled: true }));
 });
 after(async () => {
   await w?.stop();

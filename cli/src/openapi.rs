@@ -41,6 +41,7 @@ pub fn document() -> Result<Value> {
     let lead_list = Value::from(writes.subschema_for::<LeadList>());
     let recorded = Value::from(writes.subschema_for::<Recorded>());
     let report = Value::from(writes.subschema_for::<baton::report::Report>());
+    let erased = Value::from(writes.subschema_for::<baton::records::Erased>());
     let event = Value::from(writes.subschema_for::<Event>());
     for (name, schema) in reads
         .take_definitions(true)
@@ -453,6 +454,28 @@ pub fn document() -> Result<Value> {
                         "403": forbidden,
                         "404": error("There is no such form."),
                         "422": error("`since` not before `until`, or a window with more than 50,000 leads (`invalid_window`)."),
+                        "503": storage
+                    }
+                }
+            },
+            "/v1/people/{email}": {
+                "parameters": [{
+                    "name": "email", "in": "path", "required": true,
+                    "description": "The person's email address, percent-encoded (`ana%40example.com`); matched trimmed and case-insensitively against the address their leads were stored with.",
+                    "schema": { "type": "string", "minLength": 3, "maxLength": 254, "pattern": "^[^@/]+@[^@/]+$" },
+                    "example": "kim.berger%40example.com"
+                }],
+                "delete": {
+                    "operationId": "erasePerson",
+                    "summary": "Erase a person (a data-subject erasure request)",
+                    "description": "Deletes every lead stored with this address, on every form, with everything that holds it: its deliveries (their payloads are the lead), their attempts, its outcomes and its missed deadlines, in one transaction. Answers the ids erased and the rows deleted per table; erasing someone with no leads answers 200 with none. The Worker logs the lead ids, never the address.",
+                    "tags": ["admin"],
+                    "security": admin,
+                    "responses": {
+                        "200": ok("What was erased.", &erased),
+                        "400": error("The path does not name an email address."),
+                        "401": unauthorized,
+                        "403": forbidden,
                         "503": storage
                     }
                 }

@@ -151,6 +151,8 @@ struct LeadRow {
     first_touch_at: Option<f64>,
     sla_missed_at: Option<f64>,
     #[serde(default)]
+    consents: Option<String>,
+    #[serde(default)]
     n_delivered: u32,
     #[serde(default)]
     n_pending: u32,
@@ -191,7 +193,7 @@ impl LeadRow {
 
 const COLUMNS: &str = "l.id, l.form_id, l.created_at, l.status, l.submission, l.decision, \
      l.score, l.grade, l.qualified, l.knocked_out, l.route_id, l.team_id, l.assigned_rep, \
-     l.agreement, l.playbook_version, l.returning_of, l.first_touch_at, l.sla_missed_at, \
+     l.agreement, l.playbook_version, l.returning_of, l.first_touch_at, l.sla_missed_at, l.consents, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'delivered') AS n_delivered, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'pending') AS n_pending, \
      (SELECT count(*) FROM deliveries d WHERE d.lead_id = l.id AND d.status = 'failed') AS n_failed, \
@@ -301,12 +303,19 @@ async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<Lea
             about: d.about,
         })
         .collect();
+    // Leads stored before the consent record have none.
+    let consents = match lead.consents.as_deref() {
+        Some(j) => serde_json::from_str(j)
+            .map_err(|e| AppError::Internal(format!("stored consents of {id}: {e}")))?,
+        None => Vec::new(),
+    };
     Ok(LeadRecord {
         summary: lead.summary(),
         submission,
         decision,
         deliveries,
         outcomes,
+        consents,
     })
 }
 

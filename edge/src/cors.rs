@@ -55,7 +55,7 @@ impl Cors {
     /// Extra headers of a preflight answer.
     pub fn apply_preflight(&self, headers: &Headers) {
         self.apply(headers);
-        let _ = headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
+        let _ = headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
         let _ = headers.set(
             "access-control-allow-headers",
             "content-type, idempotency-key",

@@ -229,6 +229,8 @@ pub fn json_response<T: Serialize>(body: &T, status: u16, cors: &Cors) -> Respon
         .fixed(text.into_bytes());
     let headers = res.headers_mut();
     let _ = headers.set("content-type", "application/json; charset=utf-8");
+    // JSON is never to be read as anything else (a page, a script).
+    let _ = headers.set("x-content-type-options", "nosniff");
     cors.apply(headers);
     res
 }

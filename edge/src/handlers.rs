@@ -62,6 +62,7 @@ pub async fn handle_get_form(req: Request, id: &str) -> Result<Response> {
     let headers = res.headers_mut();
     if !fresh {
         let _ = headers.set("content-type", "application/json; charset=utf-8");
+        let _ = headers.set("x-content-type-options", "nosniff");
     }
     let _ = headers.set("etag", &form.etag);
     let _ = headers.set("cache-control", "public, max-age=60");
@@ -205,6 +206,8 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
         baton::event::LEAD_CREATED
     };
     let key_args = owner::key_args(playbook, &keys, now_ms);
+    // What the visitor agreed to, in the words they were shown.
+    let consents = serde_json::to_string(&playbook.consents(&post.submission, &created_at)).ok();
 
     // Who the lead goes to: the same rep as this person's earlier lead, the
     // company's (an earlier lead's rep, or a named account's), or the team's
@@ -285,6 +288,7 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
                 .filter(|_| decision.valid)
                 .map(|m| now_ms + f64::from(m) * 60_000.0),
             experiment: experiment.as_deref(),
+            consents: consents.as_deref(),
         };
         // The turn, the lead and its deliveries in one transaction: once it
         // commits the lead is owed to every channel, and a lead that is not

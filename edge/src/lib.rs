@@ -26,6 +26,7 @@ mod outbox;
 mod owner;
 mod playbooks;
 mod prerender;
+mod privacy;
 mod reports;
 mod slack;
 mod store;
@@ -97,6 +98,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = watchdog::watch(&env, &db).await {
         console_error!("watchdog: {e}");
     }
+    if let Err(e) = privacy::retain(&db).await {
+        console_error!("retention: {e}");
+    }
 }
 
 #[event(fetch)]
@@ -121,6 +125,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (Route::Reports, "GET") => reports::handle_report(req, &env).await,
         (Route::LeadsCsv, "GET") => reports::handle_csv(req, &env).await,
         (Route::Evaluate, "POST") => handle_evaluate(req).await,
+        (Route::Person(email), "DELETE") => privacy::handle_erase(req, &env, email).await,
         (r, "OPTIONS") if r.allow().contains("OPTIONS") => handle_preflight(req),
         (r, _) => {
             return Ok(AppError::MethodNotAllowed {
@@ -152,6 +157,8 @@ enum Route<'a> {
     Reports,
     LeadsCsv,
     Evaluate,
+    /// `DELETE /v1/people/{email}` (admin): erasure.
+    Person(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -171,6 +178,8 @@ impl<'a> Route<'a> {
                         Some(id) => Some(Route::FormHtml(id)),
                         None => one(rest).map(Route::Form),
                     }
+                } else if let Some(rest) = p.strip_prefix("/v1/people/") {
+                    one(rest).map(Route::Person)
                 } else {
                     let rest = p.strip_prefix("/v1/leads/")?;
                     match rest.strip_suffix("/outcomes").and_then(one) {
@@ -193,6 +202,7 @@ impl<'a> Route<'a> {
             Route::Outcomes(_) => "POST, OPTIONS",
             Route::Feedback => "GET, HEAD, POST",
             Route::Reports | Route::LeadsCsv => "GET, OPTIONS",
+            Route::Person(_) => "DELETE, OPTIONS",
         }
     }
 }

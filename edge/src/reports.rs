@@ -271,6 +271,7 @@ pub async fn handle_csv(req: Request, env: &Env) -> Result<Response> {
                 "attachment; filename=\"baton-leads.csv\"",
             );
             let _ = h.set("cache-control", "no-store");
+            let _ = h.set("x-content-type-options", "nosniff");
             cors.apply(h);
             res
         }

@@ -54,14 +54,16 @@ pub struct LeadRecord<'a> {
     pub sla_due_at: Option<f64>,
     /// The experiment arm the lead came through (`experiment.rs`), as JSON.
     pub experiment: Option<&'a str>,
+    /// The consent record (`consent.rs`), as JSON.
+    pub consents: Option<&'a str>,
 }
 
 const INSERT: &str = "INSERT INTO leads (id, form_id, created_at, status, submission, decision, \
      score, grade, qualified, knocked_out, route_id, team_id, assigned_rep, claimed, agreement, \
      playbook_version, origin, user_agent, idempotency_key, email, email_domain, returning_of, \
-     edge_url, experiment, sla_due_at) \
+     edge_url, experiment, consents, sla_due_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
-     ?20, ?21, ?22, ?23, ?24, SLA_DUE)";
+     ?20, ?21, ?22, ?23, ?24, ?25, SLA_DUE)";
 
 pub fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
@@ -148,6 +150,7 @@ pub fn insert(
         opt(lead.returning_of),
         text(lead.edge_url),
         opt(lead.experiment),
+        opt(lead.consents),
     ];
     let mut args = args.to_vec();
     // The deadline is a whole number of ms the edge computed, written into
@@ -160,13 +163,13 @@ pub fn insert(
         RepChoice::Known(_) => insert,
         RepChoice::Turn { team, .. } => {
             args.push(text(team));
-            insert.replacen("?13", &crate::turns::picked(13, 2, 25), 1)
+            insert.replacen("?13", &crate::turns::picked(13, 2, 26), 1)
         }
     };
     if let Some(keys) = unowned {
         // Written only if no earlier lead names an owner: `VALUES (…)`
-        // becomes `SELECT … WHERE NOT EXISTS (…)`, keys from ?26.
-        if args.len() < 25 {
+        // becomes `SELECT … WHERE NOT EXISTS (…)`, keys from ?27.
+        if args.len() < 26 {
             args.push(JsValue::NULL);
         }
         args.extend(keys.iter().cloned());
@@ -178,7 +181,7 @@ pub fn insert(
         sql = format!(
             "{} SELECT {tuple} WHERE NOT EXISTS ({})",
             &sql[..values],
-            crate::owner::earlier_sql(2, 26)
+            crate::owner::earlier_sql(2, 27)
         );
     }
     db.prepare(format!("{sql} RETURNING assigned_rep"))

@@ -663,6 +663,14 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
         if let Some(e) = &raw.experiment {
             crate::experiment::check(&mut r, e, &raw.id);
         }
+        if let Some(d) = raw.privacy.retain_days {
+            if !(1..=3650).contains(&d) {
+                r.add(
+                    "privacy.retain_days",
+                    format!("leads are kept 1 to 3,650 days (ten years), not {d}"),
+                );
+            }
+        }
     }
     let content = crate::content::compile(&mut r, &raw.content, &route_ctx);
     let ownership = crate::owner::compile(&mut r, &raw.ownership, &raw.reps);

@@ -23,6 +23,7 @@ const TOP: &[&str] = &[
     "outcomes",
     "ownership",
     "content",
+    "privacy",
     "experiment",
     "published",
 ];
@@ -77,6 +78,7 @@ const ROUTE: &[&str] = &["id", "description", "when", "team", "rep"];
 const SLA: &[&str] = &["minutes", "escalate_to", "reassign"];
 const OUTCOMES: &[&str] = &["reject_reasons", "loss_reasons", "link_days"];
 const EXPERIMENT: &[&str] = &["id", "variant", "share"];
+const PRIVACY: &[&str] = &["retain_days"];
 const ARMS: &[&str] = &["id", "control", "variant", "share"];
 const OWNERSHIP: &[&str] = &["days", "returning_days", "accounts"];
 const ACCOUNT: &[&str] = &["domain", "rep"];
@@ -235,6 +237,9 @@ fn walk_keys(r: &mut Report, doc: &Json) {
         if let Some(w) = c.get("when") {
             cond_keys(r, &format!("{p}.when"), w, 0);
         }
+    }
+    if let Some(p) = doc.get("privacy") {
+        keys(r, "privacy", p, PRIVACY);
     }
     if let Some(e) = doc.get("experiment") {
         keys(r, "experiment", e, EXPERIMENT);

@@ -14,6 +14,7 @@ pub mod backtest;
 mod channel;
 mod compile;
 mod condition;
+mod consent;
 mod content;
 #[cfg(feature = "bulk")]
 mod direct;

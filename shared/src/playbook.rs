@@ -155,6 +155,11 @@ pub(crate) fn default_text(lang: &str) -> Option<RawText> {
 }
 
 impl Playbook {
+    /// Days a lead is kept (`privacy.retain_days`); none: until erased.
+    pub fn retain_days(&self) -> Option<u32> {
+        self.raw.privacy.retain_days
+    }
+
     /// The experiment this playbook is the control of (`[experiment]`).
     pub fn experiment(&self) -> Option<&crate::raw::RawExperiment> {
         self.raw.experiment.as_ref()

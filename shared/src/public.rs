@@ -38,6 +38,8 @@ impl Playbook {
         p.outcomes = crate::raw::RawOutcomes::default();
         p.sla.reassign = false;
         p.content.clear();
+        // Retention is the edge's to enforce.
+        p.privacy = crate::raw::RawPrivacy::default();
         // The edge picks the arm and marks the copy (`published.experiment`).
         p.experiment = None;
         // Browsers do not need to know which other sites embed the form.

@@ -84,6 +84,9 @@ pub struct RawPlaybook {
     /// with the leads it fits. Edge-only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub content: Vec<RawContent>,
+    /// What is kept about people, and for how long. Edge-only.
+    #[serde(default, skip_serializing_if = "RawPrivacy::is_empty")]
+    pub privacy: RawPrivacy,
     /// An experiment this playbook is the control of: a share of visitors
     /// gets the variant playbook instead (`experiment.rs`). Edge-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +94,24 @@ pub struct RawPlaybook {
     /// Set only on the public copy the edge serves to browsers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
+}
+
+/// `[privacy]`: how long leads are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RawPrivacy {
+    /// Days a lead is kept, with its deliveries and outcomes; the scheduled
+    /// run erases older ones. None: kept until erased on request. Say the
+    /// same in the site's privacy notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_days: Option<u32>,
+}
+
+impl RawPrivacy {
+    fn is_empty(&self) -> bool {
+        self.retain_days.is_none()
+    }
 }
 
 /// `[experiment]`: which playbook the variant is, and for how many visitors.

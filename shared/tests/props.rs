@@ -834,6 +834,7 @@ fn playbook_with(tests: Tests) -> impl Strategy<Value = RawPlaybook> {
                         when,
                     })
                     .collect(),
+                privacy: Default::default(),
                 experiment: None,
                 published: None,
             }

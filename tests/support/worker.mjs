@@ -3,16 +3,19 @@
 // Each test file gets its own Worker, so "nothing was stored" is provable.
 
 import { spawn, execFile } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { mkdtemp, rm, access, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 
 import { devVars } from "../../scripts/dev-vars.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/** Where every Worker of a test run writes its output (scripts/e2e.sh empties it first). */
+export const LOG_DIR = join(ROOT, "target", "e2e-logs");
 const ENV = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -68,7 +71,7 @@ export async function startWorker({ vars = {}, scheduled = false } = {}) {
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state,
-      "--show-interactive-dev-session=false", "--log-level", process.env.BATON_E2E_LOG_LEVEL ?? "warn",
+      "--show-interactive-dev-session=false", "--log-level", process.env.BATON_E2E_LOG_LEVEL ?? "log",
       ...(scheduled ? ["--test-scheduled"] : []), ...varArgs],
     // Own process group, so stop() ends wrangler and the workerd it started.
     { cwd: ROOT, env: ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] },
@@ -77,8 +80,16 @@ export async function startWorker({ vars = {}, scheduled = false } = {}) {
   const reap = () => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } };
   process.once("exit", reap);
   let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  // Every Worker's output of the run also lands in target/e2e-logs/, which
+  // tests/zz-logs.test.mjs reads last: nothing personal may be in it.
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = join(LOG_DIR, `${basename(process.argv[1] ?? "node")}-${port}.log`);
+  const keep = (d) => {
+    output += d;
+    appendFileSync(logFile, d);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
   const exited = new Promise((ok) => child.once("exit", (code) => ok(code)));
 
   const url = `http://127.0.0.1:${port}`;

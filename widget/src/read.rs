@@ -215,6 +215,8 @@ impl Reader {
             content: Vec::new(),
             // The edge chose the arm; the copy says which in `published`.
             experiment: None,
+            // Edge-only: public copies carry none.
+            privacy: Default::default(),
             published: self.opt(&o, "published", Self::published),
         }
     }
@@ -477,6 +479,7 @@ mod tests {
         pb.sla.reassign = false;
         pb.content.clear();
         pb.experiment = None;
+        pb.privacy = Default::default();
         pb
     }
 

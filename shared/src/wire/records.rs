@@ -20,6 +20,8 @@ pub struct LeadRecord {
     pub deliveries: Vec<DeliveryRecord>,
     /// What sales answered, oldest first.
     pub outcomes: Vec<OutcomeRecord>,
+    /// What the visitor agreed to, per consent field, in the words shown.
+    pub consents: Vec<ConsentRecord>,
 }
 
 /// A lead in a list.
@@ -147,4 +149,49 @@ pub struct Recorded {
     pub already: bool,
     /// The lead's first touch (the first `accepted` or `contacted`), if any.
     pub first_touch_at: Option<String>,
+}
+
+/// One consent a visitor was asked for, as the lead records it: the exact
+/// words shown, so it can be proven later what they agreed to.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    /// The consent field's id (a form can ask several: contact, marketing).
+    pub field: String,
+    /// Whether the box was ticked.
+    pub granted: bool,
+    /// The label shown, in `locale`.
+    pub text: String,
+    /// SHA-256 of `text` (UTF-8), hex: the same words have the same hash
+    /// across leads and versions.
+    pub text_sha256: String,
+    pub locale: String,
+    /// The playbook version whose text this is.
+    pub playbook_version: String,
+    /// When it was given (RFC 3339): the lead's time.
+    pub at: String,
+}
+
+/// `DELETE /v1/people/{email}`: what was erased of one person.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    /// The address, as matched (trimmed, lowercased).
+    pub email: String,
+    /// The ids of the leads erased, oldest first (none when nothing matched:
+    /// erasing twice is not an error).
+    pub lead_ids: Vec<String>,
+    /// Rows deleted, per table.
+    pub rows: ErasedRows,
+}
+
+/// Rows deleted per table, for one erasure or one retention run.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasedRows {
+    pub leads: u32,
+    pub deliveries: u32,
+    pub delivery_attempts: u32,
+    pub outcomes: u32,
+    pub sla_breaches: u32,
 }
