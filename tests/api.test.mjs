@@ -401,6 +401,27 @@ describe("POST /v1/evaluate", () => {
   });
 });
 
+describe("a bot in the form's trap", () => {
+  it("is answered as if taken, and nothing is stored or delivered; the report counts it", async () => {
+    const before = await count();
+    const trapped = leadPost(emeaVp({ homepage_url: "https://spam.example" }));
+    const res = await post(`${w.url}/v1/leads`, trapped, { origin: ALLOWED });
+    assert.equal(res.status, 201, res.text);
+    assert.match(res.body.lead_id, /^[0-9A-Z]{26}$/);
+    assert.equal(res.body.decision.grade, "A", "the verdict its answers would get");
+    assert.ok(res.body.assigned_rep?.name, "a rep, as a real lead would get");
+    assert.equal(await count(), before, "no lead stored");
+    assert.equal((await w.sql(`select count(*) as n from deliveries where lead_id = '${res.body.lead_id}'`))[0].n, 0);
+    assert.equal((await fetch(`${w.url}/v1/leads/${res.body.lead_id}`, { headers: admin })).status, 404);
+    // An empty trap is a person's post (the no-wasm form posts only what is filled).
+    const person = await post(`${w.url}/v1/leads`, leadPost(emeaVp({ homepage_url: "" })), { origin: ALLOWED });
+    assert.equal(person.status, 201);
+    assert.equal(await count(), before + 1);
+    const report = await (await fetch(`${w.url}/v1/reports`, { headers: admin })).json();
+    assert.deepEqual(report.blocked, [{ key: "honeypot", count: 1 }]);
+  });
+});
+
 describe("security headers", () => {
   it("the demo page runs under a strict CSP, and nothing is served to be sniffed as another type", async () => {
     for (const path of ["/", "/index.html"]) {

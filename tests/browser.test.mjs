@@ -79,6 +79,30 @@ const leadPost = (page) =>
   page.waitForResponse((r) => r.url().endsWith("/v1/leads") && r.request().method() === "POST", { timeout: 20_000 });
 
 describe("the demo page", () => {
+  it("has a bot trap people never meet, and a bot that fills it is thanked and dropped", async () => {
+    // In the edge's pre-rendered form too, so the no-wasm path has it.
+    assert.match(await (await fetch(`${w.url}/v1/forms/demo/html?locale=en`)).text(), /name="homepage_url"/);
+    const page = await browser.context.newPage();
+    await page.goto(`${w.url}/`);
+    await widgetLive(page);
+    const trap = page.locator("baton-form input[name=homepage_url]").first();
+    assert.equal(await trap.getAttribute("tabindex"), "-1", "out of the tab order");
+    assert.equal(await trap.evaluate((i) => i.closest("[aria-hidden=true]") !== null), true, "hidden from assistive technology");
+    const box = await trap.boundingBox();
+    assert.ok(!box || box.x + box.width < 0, `off screen: ${JSON.stringify(box)}`);
+    const before = (await w.sql("select count(*) as n from leads"))[0].n;
+    // A bot fills every input it finds, the trap too.
+    await fillAsVisitor(page);
+    await trap.fill("https://cheap-pills.example", { force: true });
+    const answer = leadPost(page);
+    await submitButton(page).click();
+    const res = await answer;
+    assert.equal(res.status(), 201);
+    await page.getByTestId("outcome").first().waitFor({ timeout: 10_000 });
+    assert.equal((await w.sql("select count(*) as n from leads"))[0].n, before, "nothing stored");
+    await page.close();
+  });
+
   it("qualifies the visitor while they type, and the edge stores the same verdict", async () => {
     const page = await browser.context.newPage();
     const errors = [];

@@ -91,6 +91,7 @@ function tiles(v) {
     ["revenue", money(t.revenue), "revenue won"],
     ["sla", pct(met + missed ? met / (met + missed) : null), "follow-ups on time"],
     ["mismatches", fmt.format(v.mismatches), "browser ≠ edge"],
+    ["blocked", fmt.format((report?.blocked ?? []).reduce((a, b) => a + b.count, 0)), "bot posts dropped"],
   ];
   $("tiles").replaceChildren(...items.map(([key, value, text]) => {
     const d = document.createElement("div");

@@ -170,13 +170,23 @@ async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken,
     let raw = body::read_capped(req).await?;
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, true)?;
-    let post: LeadPost = body::shape(json)?;
+    let mut post: LeadPost = body::shape(json)?;
+    let trapped = crate::bots::trapped(&mut post);
     // An experiment's control serves the visitor's arm: the edge computes
     // it from the visitor id, whatever the browser says it computed.
     let context = &post.submission.context;
     let form = playbooks::serve(&post.form, context.visitor_id.as_deref())
         .ok_or_else(|| AppError::UnknownForm(post.form.clone()))?;
     caller.check(&form.playbook)?;
+    if let Some(reason) = trapped {
+        let body = crate::bots::decoy(&store::db(env)?, &form.playbook, &post, reason).await?;
+        return Ok(Taken {
+            body,
+            replayed: false,
+            form,
+            locale: post.submission.locale.clone(),
+        });
+    }
     let playbook = &form.playbook;
     let experiment = form
         .arms

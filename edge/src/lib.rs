@@ -15,6 +15,7 @@
 mod admin;
 mod backoff;
 mod body;
+mod bots;
 mod cors;
 mod deliver;
 mod error;

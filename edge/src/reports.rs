@@ -193,7 +193,8 @@ async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report,
         .filter(|f| w.form.as_deref().is_none_or(|id| f.playbook.id() == id))
         .filter_map(|f| f.playbook.sla_minutes_min())
         .min();
-    Ok(report::build(
+    let blocked = blocked(&db(env)?, &w).await?;
+    let mut built = report::build(
         w.form,
         (w.since, w.until),
         &leads,
@@ -204,7 +205,42 @@ async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report,
             sla_minutes: sla,
             experiments: &served_experiments(),
         },
-    ))
+    );
+    built.blocked = blocked;
+    Ok(built)
+}
+
+/// Posts dropped as bots' on the window's days, per reason.
+async fn blocked(db: &D1Database, w: &Window) -> std::result::Result<Vec<report::Count>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        reason: String,
+        n: f64,
+    }
+    let rows: Vec<Row> = db
+        .prepare(
+            "SELECT reason, sum(n) AS n FROM blocked WHERE day >= substr(?1, 1, 10) \
+             AND day <= substr(?2, 1, 10) \
+             AND (?3 IS NULL OR form_id IN (SELECT value FROM json_each(?3))) \
+             GROUP BY reason ORDER BY n DESC, reason",
+        )
+        .bind(&[
+            text(&w.since),
+            text(&w.until),
+            opt(forms_of(w.form.as_deref()).as_deref()),
+        ])
+        .map_err(storage("binding"))?
+        .all()
+        .await
+        .and_then(|r| r.results())
+        .map_err(storage("blocked posts"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| report::Count {
+            key: r.reason,
+            count: r.n.max(0.0).min(f64::from(u32::MAX)) as u32,
+        })
+        .collect())
 }
 
 /// Every experiment this Worker serves, once (both arms carry it).

@@ -214,6 +214,15 @@ fn build(raw: RawPlaybook, version: String, provisional: bool) -> Result<Playboo
     for (i, f) in raw.fields.iter().enumerate() {
         let p = format!("fields[{i}]");
         if DIAGNOSTICS {
+            if f.id == crate::wire::HONEYPOT {
+                r.add(
+                    format!("{p}.id"),
+                    format!(
+                        "`{}` is the name of the form's bot trap (an input hidden from people); give this field another id",
+                        f.id
+                    ),
+                );
+            }
             let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
             if choice && f.options.is_empty() {
                 r.hint(

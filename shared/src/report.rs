@@ -72,6 +72,9 @@ pub struct Report {
     pub versions: Vec<VersionReport>,
     /// Each playbook experiment with leads in the window, its arms side by side.
     pub experiments: Vec<ExperimentReport>,
+    /// Posts dropped as bots' in the window (answered as taken, never
+    /// stored), per reason, most first.
+    pub blocked: Vec<Count>,
 }
 
 /// A playbook experiment: the control and the variant, each with its funnel.
@@ -558,6 +561,7 @@ pub fn build(
         until,
         versions: out,
         experiments: experiments(leads, &fate_of, served),
+        blocked: Vec::new(),
     }
 }
 

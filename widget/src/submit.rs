@@ -18,14 +18,21 @@ use crate::state::{Action, Outcome, OutcomeKind, State};
 use crate::store::{self, Pending};
 
 /// Posts the visitor's answers; the browser's verdict travels along as a claim.
+/// `trap`: what was typed into the form's bot trap (`HONEYPOT`), if anything.
 pub async fn submit(
     env: Rc<Env>,
     mut submission: Submission,
+    trap: Option<String>,
     dispatch: UseReducerDispatcher<State>,
 ) {
     dispatch.dispatch(Action::Sending);
     submission.context.time_on_page_ms = time_on_page_ms();
     let claimed = env.playbook.preview(&submission).claimed();
+    if let Some(t) = trap {
+        submission
+            .fields
+            .insert(baton::wire::HONEYPOT.to_owned(), Value::Text(t));
+    }
     let lead = LeadPost {
         v: WIRE_VERSION,
         form: env.form.to_string(),

@@ -26,6 +26,13 @@ pub use answer::{
 /// Bumped whenever a wire type changes incompatibly.
 pub const WIRE_VERSION: u32 = 1;
 
+/// The name of the form's bot trap: an input every rendering of the form
+/// has, hidden from people (off screen, `aria-hidden`, out of the tab
+/// order), which only a bot filling every input fills. A post whose
+/// `fields` carry it non-empty is answered as taken and dropped (the edge).
+/// No playbook field may have this id.
+pub const HONEYPOT: &str = "homepage_url";
+
 /// One answer as sent by a browser or an API client. Lenient on purpose: the
 /// field's kind decides later whether the value is acceptable, so a wrong type
 /// becomes a field error, not a rejected request.

@@ -1,7 +1,8 @@
 use std::rc::Rc;
 
-use baton::wire::Submission;
+use baton::wire::{Submission, HONEYPOT};
 use baton::Value;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::field::{field, FieldProps};
@@ -93,9 +94,21 @@ pub fn App(props: &AppProps) -> Html {
                 step_event(&state, next);
                 state.dispatch(Action::Next);
             } else {
+                // What a bot typed into the trap travels with the lead, so the
+                // edge can drop it (the widget never shows it was caught).
+                let trap = e
+                    .target_dyn_into::<web_sys::Element>()
+                    .and_then(|f| {
+                        let selector = format!("input[name={HONEYPOT}]");
+                        f.query_selector(&selector).ok().flatten()
+                    })
+                    .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    .map(|i| i.value())
+                    .filter(|v| !v.is_empty());
                 wasm_bindgen_futures::spawn_local(submit(
                     env.clone(),
                     state.submission.clone(),
+                    trap,
                     state.dispatcher(),
                 ));
             }
@@ -164,6 +177,11 @@ pub fn App(props: &AppProps) -> Html {
                     }
                     { for fields }
                     { for hidden }
+                    // The bot trap (`baton::wire::HONEYPOT`): off screen, out of the
+                    // tab order and hidden from assistive technology; a person never fills it.
+                    <div class="baton-hp" aria-hidden="true">
+                        <input name={HONEYPOT} type="text" tabindex="-1" autocomplete="off" />
+                    </div>
                     if let Some(m) = refused { <p class="baton-alert">{ m }</p> }
                     <div class="baton-actions">
                         if state.prev_step() < state.step {
