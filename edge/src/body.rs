@@ -59,6 +59,47 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, AppError> {
 /// How much of an oversized streamed body is read and thrown away.
 const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// A lone surrogate escaped in a JSON string (`"\ud800"`) becomes
+/// `"\ufffd"` (the replacement character). JavaScript strings can hold one
+/// (a paste cut mid-emoji) and `JSON.stringify` writes it escaped, but it is
+/// no Unicode text and serde_json refuses the whole body; the visitor's lead
+/// is kept instead, with that one character replaced, as browsers do when
+/// they encode such a string. Escapes only occur inside strings, so a scan
+/// of backslash escapes is enough. The bytes are unchanged when there is none.
+pub fn mend_surrogates(mut bytes: Vec<u8>) -> Vec<u8> {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let escape_at = |b: &[u8], i: usize| -> Option<u16> {
+        (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u'))
+            .then(|| hex4(b.get(i + 2..)?))
+            .flatten()
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) != Some(&b'\\') {
+            i += 1;
+            continue;
+        }
+        match escape_at(&bytes, i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(&bytes, i + 6), Some(0xDC00..=0xDFFF)) => {
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                if let Some(code) = bytes.get_mut(i + 2..i + 6) {
+                    code.copy_from_slice(b"fffd");
+                }
+                i += 6;
+            }
+            Some(_) => i += 6,
+            // `\\`, `\"` and the other two-byte escapes.
+            None => i += 2,
+        }
+    }
+    bytes
+}
+
 /// Any JSON value; a syntax error says where (`line 1 column 17`). Whole
 /// numbers written as floats are read as integers (see `whole_numbers`).
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, AppError> {
@@ -113,6 +154,29 @@ pub fn shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppErro
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lone_surrogate_becomes_the_replacement_character_and_nothing_else_changes() {
+        let mend =
+            |s: &str| String::from_utf8(super::mend_surrogates(s.as_bytes().to_vec())).unwrap();
+        assert_eq!(mend(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\ufffdy"}"#);
+        assert_eq!(mend(r#"{"a":"\udc00"}"#), r#"{"a":"\ufffd"}"#);
+        assert_eq!(
+            mend(r#"{"a":"\ud800\ud800\udc00"}"#),
+            r#"{"a":"\ufffd\ud800\udc00"}"#
+        );
+        for kept in [
+            r#"{"a":"\ud83e\udd80 crab"}"#,
+            r#"{"a":"\\ud800"}"#,
+            r#"{"a":"\u00e9\n\"q\""}"#,
+            "{}",
+            r#"{"a":"\u"}"#,
+        ] {
+            assert_eq!(mend(kept), kept);
+        }
+        let v: serde_json::Value = serde_json::from_str(&mend(r#"{"a":"x\ud800"}"#)).unwrap();
+        assert_eq!(v["a"], "x\u{fffd}");
+    }
     use super::parse_json;
 
     #[test]
