@@ -63,6 +63,12 @@ cat <<INFO
     npx wrangler d1 execute DB --local --command "update leads set sla_due_at = 0 where first_touch_at is null"
   and within a minute the escalation reaches Rita at the receiver.
 
+  The demo runs a playbook experiment (icp.toml [experiment] "mql-bar"): half
+  of the visitors get experiments/demo-b.toml (B from 35 points, not 45).
+  Your browser's arm follows its localStorage id "baton:vid"; clear it, or
+  open a private window, to land in the other half. The report page puts
+  the two arms side by side.
+
   The playbook allows pages on http://localhost:8787 and http://127.0.0.1:8787
   (allowed_origins in icp.toml); on another PORT the demo page still works
   (same origin), embeds elsewhere are refused until listed.
