@@ -158,6 +158,11 @@ describe("a playbook experiment", () => {
     assert.deepEqual(variant.versions, [versions["demo-b"]]);
     assert.equal(e.disagreements, 1);
     assert.ok(e.qualified_z > 1.96, `z ${e.qualified_z}`);
+    // Views: every pre-rendered form served to a bucketed visitor, the 40
+    // visitors' fetches above and the page each Chromium visitor loaded.
+    const inArm = (arm) => visitors.filter((v) => armOf(v) === arm).length + 1;
+    assert.deepEqual(e.arms.map((a) => [a.form, a.views]), [["demo", inArm("demo")], ["demo-b", inArm("demo-b")]]);
+    assert.equal(variant.conversion, Math.round((3 / inArm("demo-b")) * 10_000) / 10_000);
     // The export has every lead of both forms, the one without a visitor id too.
     const csv = await (await fetch(`${w.url}/v1/reports/leads.csv?form=demo`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
     const head = csv.split("\r\n")[0].split(",");

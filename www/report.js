@@ -138,11 +138,11 @@ function experiments(list) {
       { name: "won", color: "#2746d8", value: (a) => a.won },
     ], `Experiment ${e.id}: leads, qualified, accepted and won per arm`);
     const t = document.createElement("table");
-    t.innerHTML = "<thead><tr><th>Arm</th><th class=num>Leads</th><th class=num>Qualified</th><th class=num>Accepted by sales</th><th class=num>Won</th><th class=num>Revenue</th></tr></thead><tbody></tbody>";
+    t.innerHTML = "<thead><tr><th>Arm</th><th class=num>Views</th><th class=num>Leads per view</th><th class=num>Leads</th><th class=num>Qualified</th><th class=num>Accepted by sales</th><th class=num>Won</th><th class=num>Revenue</th></tr></thead><tbody></tbody>";
     for (const a of e.arms) {
       const tr = t.tBodies[0].insertRow();
       tr.dataset.arm = a.form;
-      for (const [text, cls] of [[`${a.form}${a.role ? ` (${a.role})` : ""}`, ""], [fmt.format(a.funnel.leads), "num"],
+      for (const [text, cls] of [[`${a.form}${a.role ? ` (${a.role})` : ""}`, ""], [fmt.format(a.views), "num"], [pct(a.conversion), "num"], [fmt.format(a.funnel.leads), "num"],
         [pct(a.qualified_rate), "num"], [pct(a.funnel.acceptance_rate), "num"], [pct(a.funnel.win_rate), "num"], [money(a.funnel.revenue), "num"]]) {
         const td = tr.insertCell();
         td.textContent = text;

@@ -19,6 +19,7 @@ mod bots;
 mod cors;
 mod deliver;
 mod error;
+mod exposures;
 mod feedback;
 mod handlers;
 mod idempotency;
@@ -105,7 +106,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let (path, cors) = (req.path(), Cors::echo(&req));
     // The method as sent, so one the API does not know (QUERY, say) is
     // refused with the methods the path takes instead of read as GET.
@@ -116,7 +117,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let res = match (route, method.as_str()) {
         (Route::Health, "GET" | "HEAD") => handle_health(req),
         (Route::Form(id), "GET" | "HEAD") => handle_get_form(req, id).await,
-        (Route::FormHtml(id), "GET" | "HEAD") => prerender::handle_form_html(req, id).await,
+        (Route::FormHtml(id), "GET" | "HEAD") => {
+            prerender::handle_form_html(req, id, &env, &ctx).await
+        }
         (Route::Leads, "POST") => handle_submit_lead(req, &env).await,
         (Route::Leads, "GET") => admin::handle_list_leads(req, &env).await,
         (Route::Lead(id), "GET") => admin::handle_get_lead(req, &env, id).await,

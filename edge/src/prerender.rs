@@ -28,7 +28,12 @@ thread_local! {
 /// `GET /v1/forms/{id}/html?locale=de-AT`: the form in the playbook's best
 /// locale for the one asked, cacheable, readable by any page. `preview=1`
 /// adds the marketer's score panel.
-pub async fn handle_form_html(req: Request, id: &str) -> Result<Response> {
+pub async fn handle_form_html(
+    req: Request,
+    id: &str,
+    env: &worker::Env,
+    ctx: &worker::Context,
+) -> Result<Response> {
     let cors = Cors::any();
     let visitor = crate::handlers::visitor_param(&req);
     let Some(form) = playbooks::serve(id, visitor.as_deref()) else {
@@ -47,6 +52,11 @@ pub async fn handle_form_html(req: Request, id: &str) -> Result<Response> {
         .resolve_locale(query("locale").as_deref())
         .to_owned();
     let preview = query("preview").is_some_and(|v| v == "1");
+    // A visitor shown an arm of an experiment is a view of it (a HEAD shows
+    // nothing). A marketer's preview counts too, as the leads it sends do.
+    if let (Some(arms), "GET") = (&form.arms, req.inner().method().as_str()) {
+        crate::exposures::count(ctx, env, arms, form.playbook.id(), visitor.as_deref());
+    }
     let etag = format!(
         "\"{}-{locale}{}\"",
         form.playbook.version(),

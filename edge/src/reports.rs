@@ -194,6 +194,7 @@ async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report,
         .filter_map(|f| f.playbook.sla_minutes_min())
         .min();
     let blocked = blocked(&db(env)?, &w).await?;
+    let views = crate::exposures::read(&db(env)?, &w.since, &w.until).await?;
     let mut built = report::build(
         w.form,
         (w.since, w.until),
@@ -204,6 +205,7 @@ async fn report(req: &Request, env: &Env) -> std::result::Result<report::Report,
             now: Date::now().as_millis() as f64,
             sla_minutes: sla,
             experiments: &served_experiments(),
+            views: &views,
         },
     );
     built.blocked = blocked;

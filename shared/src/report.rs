@@ -103,7 +103,11 @@ pub struct ArmReport {
     pub role: Option<String>,
     /// The playbook versions its leads were scored with.
     pub versions: Vec<String>,
+    /// How often its form was shown to a visitor of the experiment.
+    pub views: u32,
     pub funnel: Funnel,
+    /// Leads per view: how well the form converts visitors.
+    pub conversion: Option<f64>,
     /// Qualified leads of all its leads.
     pub qualified_rate: Option<f64>,
 }
@@ -122,10 +126,26 @@ fn experiments(
     leads: &[LeadRow],
     fate_of: &dyn Fn(&str) -> Fate,
     served: &[Arms],
+    views: &[(String, String, u32)],
 ) -> Vec<ExperimentReport> {
     // (experiment, arms: (form, versions, tally), disagreements)
     type Arm = (String, Vec<String>, Tally);
     let mut found: Vec<(String, Vec<Arm>, u32)> = Vec::new();
+    // An arm shown but without leads yet is an arm too (conversion 0).
+    for (id, arm, _) in views {
+        let i = match found.iter().position(|(e, _, _)| e == id) {
+            Some(i) => i,
+            None => {
+                found.push((id.clone(), Vec::new(), 0));
+                found.len() - 1
+            }
+        };
+        if let Some((_, arms, _)) = found.get_mut(i) {
+            if !arms.iter().any(|(f, _, _)| f == arm) {
+                arms.push((arm.clone(), Vec::new(), Tally::default()));
+            }
+        }
+    }
     for lead in leads.iter().filter(|l| l.status == "accepted") {
         let Some(a) = lead
             .experiment
@@ -178,9 +198,16 @@ fn experiments(
                 .into_iter()
                 .map(|(form, versions, tally)| {
                     let funnel = tally.done();
+                    let shown = views
+                        .iter()
+                        .filter(|(e, a, _)| *e == id && *a == form)
+                        .map(|(_, _, n)| *n)
+                        .sum();
                     ArmReport {
                         role: role(&form).map(str::to_owned),
                         qualified_rate: ratio(funnel.qualified, funnel.leads),
+                        conversion: ratio(funnel.leads, shown),
+                        views: shown,
                         form,
                         versions,
                         funnel,
@@ -502,6 +529,8 @@ pub struct Against<'a> {
     pub sla_minutes: Option<u32>,
     /// The experiments served now, which name each arm's role.
     pub experiments: &'a [Arms],
+    /// How often each arm was shown in the window: (experiment, arm, views).
+    pub views: &'a [(String, String, u32)],
 }
 
 /// Builds the report.
@@ -517,6 +546,7 @@ pub fn build(
         now,
         sla_minutes,
         experiments: served,
+        views,
     } = *against;
     let outcomes = ByLead::new(outcomes, |o| o.lead_id.as_str());
     let breaches = ByLead::new(breaches, |b| b.lead_id.as_str());
@@ -560,7 +590,7 @@ pub fn build(
         since,
         until,
         versions: out,
-        experiments: experiments(leads, &fate_of, served),
+        experiments: experiments(leads, &fate_of, served, views),
         blocked: Vec::new(),
     }
 }
@@ -801,6 +831,7 @@ mod tests {
                 now: 60.0 * MIN,
                 sla_minutes: Some(15),
                 experiments: &[],
+                views: &[],
             },
         );
         assert_eq!(
@@ -873,6 +904,7 @@ mod tests {
                 now: 20.0 * MIN,
                 sla_minutes: None,
                 experiments: &[],
+                views: &[],
             },
         );
         let reps = &r.versions[0].by_rep;
@@ -920,6 +952,7 @@ mod tests {
             now: 0.0,
             sla_minutes: None,
             experiments,
+            views: &[],
         };
         let r = build(
             None,
@@ -953,6 +986,31 @@ mod tests {
         assert_eq!(v.versions, ["v2"]);
         assert_eq!(e.disagreements, 1);
         assert!(e.qualified_z.is_some_and(|z| z > 0.0));
+        // Views make a conversion; an arm shown without leads is an arm too.
+        let views = [
+            ("mql-bar".to_owned(), "demo".to_owned(), 8),
+            ("mql-bar".to_owned(), "demo-b".to_owned(), 4),
+            ("other".to_owned(), "x".to_owned(), 3),
+        ];
+        let r = build(
+            None,
+            ("s".into(), "u".into()),
+            &leads,
+            &outcomes,
+            &[],
+            &Against {
+                views: &views,
+                ..at(&served)
+            },
+        );
+        let conv: Vec<(u32, Option<f64>)> = r.experiments[0]
+            .arms
+            .iter()
+            .map(|a| (a.views, a.conversion))
+            .collect();
+        assert_eq!(conv, [(8, Some(0.25)), (4, Some(0.5))]);
+        assert_eq!(r.experiments[1].arms[0].funnel.leads, 0);
+        assert_eq!(r.experiments[1].arms[0].conversion, Some(0.0));
         // No longer served: the arms are still counted, without roles.
         let r = build(
             None,
