@@ -287,7 +287,7 @@ async fn get_lead(req: &Request, env: &Env, id: &str) -> std::result::Result<Lea
                     attempt: a.attempt,
                     started_at: iso(a.started_at),
                     status_code: a.status_code,
-                    latency_ms: a.latency_ms.max(0.0).min(f64::from(u32::MAX)) as u32,
+                    latency_ms: crate::store::whole_u32(a.latency_ms),
                     error: a.error.clone(),
                 })
                 .collect(),

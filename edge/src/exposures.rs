@@ -65,12 +65,6 @@ pub async fn read(
         .map_err(storage("exposures"))?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.experiment,
-                r.arm,
-                r.n.max(0.0).min(f64::from(u32::MAX)) as u32,
-            )
-        })
+        .map(|r| (r.experiment, r.arm, crate::store::whole_u32(r.n)))
         .collect())
 }

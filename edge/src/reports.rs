@@ -240,7 +240,7 @@ async fn blocked(db: &D1Database, w: &Window) -> std::result::Result<Vec<report:
         .into_iter()
         .map(|r| report::Count {
             key: r.reason,
-            count: r.n.max(0.0).min(f64::from(u32::MAX)) as u32,
+            count: crate::store::whole_u32(r.n),
         })
         .collect())
 }

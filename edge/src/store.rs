@@ -87,6 +87,12 @@ pub fn iso(ms: f64) -> String {
         .into()
 }
 
+/// A count or duration D1 answered as a JS number, as a `u32` (clamped:
+/// never negative, never wrapped).
+pub fn whole_u32(n: f64) -> u32 {
+    n.max(0.0).min(f64::from(u32::MAX)) as u32
+}
+
 pub fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
