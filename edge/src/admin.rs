@@ -90,7 +90,7 @@ async fn post_outcome(
     id: &str,
 ) -> std::result::Result<baton::records::Recorded, AppError> {
     authorize(req, env)?;
-    let raw = crate::body::mend_surrogates(crate::body::read_capped(req).await?);
+    let raw = crate::body::read_json(req).await?;
     let post: baton::records::OutcomePost = crate::body::shape(crate::body::parse_json(&raw)?)?;
     let by = post.by.trim();
     if by.is_empty() || by.chars().count() > 200 {

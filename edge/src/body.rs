@@ -59,6 +59,12 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, AppError> {
 /// How much of an oversized streamed body is read and thrown away.
 const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// A JSON body, capped (`read_capped`) and with lone surrogates mended
+/// (`mend_surrogates`): the bytes every JSON endpoint parses and stores.
+pub async fn read_json(req: &mut Request) -> Result<Vec<u8>, AppError> {
+    Ok(mend_surrogates(read_capped(req).await?))
+}
+
 /// A lone surrogate escaped in a JSON string (`"\ud800"`) becomes
 /// `"\ufffd"` (the replacement character). JavaScript strings can hold one
 /// (a paste cut mid-emoji) and `JSON.stringify` writes it escaped, but it is

@@ -167,8 +167,7 @@ struct Taken {
 async fn submit_lead(req: &mut Request, env: &Env) -> std::result::Result<Taken, AppError> {
     let caller = Caller::of(req);
     let key = idempotency::parse(req.headers().get(idempotency::HEADER).ok().flatten())?;
-    // A lone surrogate a browser escaped does not cost the visitor their lead.
-    let raw = body::mend_surrogates(body::read_capped(req).await?);
+    let raw = body::read_json(req).await?;
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, true)?;
     let mut post: LeadPost = body::shape(json)?;
@@ -517,7 +516,7 @@ pub async fn handle_evaluate(mut req: Request) -> Result<Response> {
 
 async fn evaluate(req: &mut Request) -> std::result::Result<Decision, AppError> {
     let caller = Caller::of(req);
-    let raw = body::mend_surrogates(body::read_capped(req).await?);
+    let raw = body::read_json(req).await?;
     let json = body::parse_json(&raw)?;
     check_wire_version(&json, false)?;
     // `v` was checked above, before the shape.

@@ -35,10 +35,6 @@ pub async fn handle_form_html(
     ctx: &worker::Context,
 ) -> Result<Response> {
     let cors = Cors::any();
-    let visitor = crate::handlers::visitor_param(&req);
-    let Some(form) = playbooks::serve(id, visitor.as_deref()) else {
-        return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
-    };
     let url = req.url().ok();
     let query = |key: &str| {
         url.as_ref().and_then(|u| {
@@ -46,6 +42,10 @@ pub async fn handle_form_html(
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.into_owned())
         })
+    };
+    let visitor = query("visitor");
+    let Some(form) = playbooks::serve(id, visitor.as_deref()) else {
+        return Ok(AppError::UnknownForm(id.to_owned()).into_response(&cors));
     };
     let locale = form
         .public

@@ -128,22 +128,23 @@ fn experiments(
     served: &[Arms],
     views: &[(String, String, u32)],
 ) -> Vec<ExperimentReport> {
-    // (experiment, arms: (form, versions, tally), disagreements)
-    type Arm = (String, Vec<String>, Tally);
-    let mut found: Vec<(String, Vec<Arm>, u32)> = Vec::new();
+    /// One arm's leads: the versions that scored them, and their funnel.
+    #[derive(Default)]
+    struct Arm {
+        versions: Vec<String>,
+        tally: Tally,
+    }
+    /// One experiment's arms by form id, and its disagreements.
+    #[derive(Default)]
+    struct Found {
+        arms: Vec<(String, Arm)>,
+        disagreements: u32,
+    }
+    let mut found: Vec<(String, Found)> = Vec::new();
     // An arm shown but without leads yet is an arm too (conversion 0).
     for (id, arm, _) in views {
-        let i = match found.iter().position(|(e, _, _)| e == id) {
-            Some(i) => i,
-            None => {
-                found.push((id.clone(), Vec::new(), 0));
-                found.len() - 1
-            }
-        };
-        if let Some((_, arms, _)) = found.get_mut(i) {
-            if !arms.iter().any(|(f, _, _)| f == arm) {
-                arms.push((arm.clone(), Vec::new(), Tally::default()));
-            }
+        if let Some(e) = entry(&mut found, id) {
+            entry(&mut e.arms, arm);
         }
     }
     for lead in leads.iter().filter(|l| l.status == "accepted") {
@@ -154,94 +155,89 @@ fn experiments(
         else {
             continue;
         };
-        let e = match found.iter().position(|(id, _, _)| *id == a.id) {
-            Some(i) => i,
-            None => {
-                found.push((a.id.clone(), Vec::new(), 0));
-                found.len() - 1
-            }
-        };
-        let Some((_, arms, disagreements)) = found.get_mut(e) else {
+        let Some(e) = entry(&mut found, &a.id) else {
             continue;
         };
-        *disagreements += u32::from(a.agrees == Some(false));
-        let i = match arms.iter().position(|(form, _, _)| *form == a.arm) {
-            Some(i) => i,
-            None => {
-                arms.push((a.arm.clone(), Vec::new(), Tally::default()));
-                arms.len() - 1
-            }
+        e.disagreements += u32::from(a.agrees == Some(false));
+        let Some(arm) = entry(&mut e.arms, &a.arm) else {
+            continue;
         };
-        if let Some((_, versions, tally)) = arms.get_mut(i) {
-            if !versions.contains(&lead.playbook_version) {
-                versions.push(lead.playbook_version.clone());
-            }
-            tally.add(lead, &fate_of(&lead.id));
+        if !arm.versions.contains(&lead.playbook_version) {
+            arm.versions.push(lead.playbook_version.clone());
         }
+        arm.tally.add(lead, &fate_of(&lead.id));
     }
     found
         .into_iter()
-        .map(|(id, arms, disagreements)| {
-            let def = served.iter().find(|a| a.id == id);
-            let role = |form: &str| {
-                def.and_then(|d| {
-                    if d.control == form {
-                        Some("control")
-                    } else if d.variant == form {
-                        Some("variant")
-                    } else {
-                        None
-                    }
-                })
-            };
-            let mut arms: Vec<ArmReport> = arms
-                .into_iter()
-                .map(|(form, versions, tally)| {
-                    let funnel = tally.done();
-                    let shown = views
-                        .iter()
-                        .filter(|(e, a, _)| *e == id && *a == form)
-                        .map(|(_, _, n)| *n)
-                        .sum();
-                    ArmReport {
-                        role: role(&form).map(str::to_owned),
-                        qualified_rate: ratio(funnel.qualified, funnel.leads),
-                        conversion: ratio(funnel.leads, shown),
-                        views: shown,
-                        form,
-                        versions,
-                        funnel,
-                    }
-                })
-                .collect();
-            // Control, variant, then any arm no longer served, by form id.
-            let rank = |a: &ArmReport| match a.role.as_deref() {
-                Some("control") => 0,
-                Some("variant") => 1,
-                _ => 2,
-            };
-            arms.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.form.cmp(&b.form)));
-            let pick = |r: &str| arms.iter().find(|a| a.role.as_deref() == Some(r));
-            let (qualified_z, win_z) = match (pick("variant"), pick("control")) {
-                (Some(v), Some(c)) => (
-                    z(
-                        v.funnel.qualified,
-                        v.funnel.leads,
-                        c.funnel.qualified,
-                        c.funnel.leads,
-                    ),
-                    z(v.funnel.won, v.funnel.leads, c.funnel.won, c.funnel.leads),
-                ),
-                _ => (None, None),
-            };
-            ExperimentReport {
+        .map(
+            |(
                 id,
-                arms,
-                disagreements,
-                qualified_z,
-                win_z,
-            }
-        })
+                Found {
+                    arms,
+                    disagreements,
+                },
+            )| {
+                let def = served.iter().find(|a| a.id == id);
+                let role = |form: &str| {
+                    def.and_then(|d| {
+                        if d.control == form {
+                            Some("control")
+                        } else if d.variant == form {
+                            Some("variant")
+                        } else {
+                            None
+                        }
+                    })
+                };
+                let mut arms: Vec<ArmReport> = arms
+                    .into_iter()
+                    .map(|(form, Arm { versions, tally })| {
+                        let funnel = tally.done();
+                        let shown = views
+                            .iter()
+                            .filter(|(e, a, _)| *e == id && *a == form)
+                            .map(|(_, _, n)| *n)
+                            .sum();
+                        ArmReport {
+                            role: role(&form).map(str::to_owned),
+                            qualified_rate: ratio(funnel.qualified, funnel.leads),
+                            conversion: ratio(funnel.leads, shown),
+                            views: shown,
+                            form,
+                            versions,
+                            funnel,
+                        }
+                    })
+                    .collect();
+                // Control, variant, then any arm no longer served, by form id.
+                let rank = |a: &ArmReport| match a.role.as_deref() {
+                    Some("control") => 0,
+                    Some("variant") => 1,
+                    _ => 2,
+                };
+                arms.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.form.cmp(&b.form)));
+                let pick = |r: &str| arms.iter().find(|a| a.role.as_deref() == Some(r));
+                let (qualified_z, win_z) = match (pick("variant"), pick("control")) {
+                    (Some(v), Some(c)) => (
+                        z(
+                            v.funnel.qualified,
+                            v.funnel.leads,
+                            c.funnel.qualified,
+                            c.funnel.leads,
+                        ),
+                        z(v.funnel.won, v.funnel.leads, c.funnel.won, c.funnel.leads),
+                    ),
+                    _ => (None, None),
+                };
+                ExperimentReport {
+                    id,
+                    arms,
+                    disagreements,
+                    qualified_z,
+                    win_z,
+                }
+            },
+        )
         .collect()
 }
 
@@ -415,13 +411,8 @@ struct Groups(Vec<(String, Tally)>);
 
 impl Groups {
     fn add(&mut self, key: &str, lead: &LeadRow, fate: &Fate) {
-        match self.0.iter_mut().find(|(k, _)| k == key) {
-            Some((_, t)) => t.add(lead, fate),
-            None => {
-                let mut t = Tally::default();
-                t.add(lead, fate);
-                self.0.push((key.to_owned(), t));
-            }
+        if let Some(t) = entry(&mut self.0, key) {
+            t.add(lead, fate);
         }
     }
 
@@ -495,10 +486,23 @@ fn count(mut pairs: Vec<(String, u32)>) -> Vec<Count> {
 }
 
 fn bump(pairs: &mut Vec<(String, u32)>, key: &str) {
-    match pairs.iter_mut().find(|(k, _)| k == key) {
-        Some((_, n)) => *n += 1,
-        None => pairs.push((key.to_owned(), 1)),
+    if let Some(n) = entry(pairs, key) {
+        *n += 1;
     }
+}
+
+/// The value under `key` in a list kept in first-seen order (reports have a
+/// few keys per list: a scan beats a map), added as the default if new.
+/// Always `Some`; an `Option` only because the engine neither indexes nor panics.
+fn entry<'a, T: Default>(list: &'a mut Vec<(String, T)>, key: &str) -> Option<&'a mut T> {
+    let i = match list.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            list.push((key.to_owned(), T::default()));
+            list.len() - 1
+        }
+    };
+    list.get_mut(i).map(|(_, v)| v)
 }
 
 /// Rows grouped by the lead they belong to, in one pass: every lead looks

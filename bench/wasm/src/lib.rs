@@ -116,22 +116,25 @@ impl PeerBench {
     /// The preview of lead `i`, one call from JS per lead, as each keystroke
     /// of the widget makes one.
     pub fn preview_one(&self, i: u32) -> i32 {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| self.leads.get(i))
+        self.lead(i)
             .map_or(i32::MIN, |lead| self.playbook.preview(lead).score)
     }
 
     /// The score of lead `i` through `Playbook::score`, one call from JS per lead.
     pub fn score_one(&self, i: u32) -> i32 {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| self.leads.get(i))
+        self.lead(i)
             .map_or(i32::MIN, |lead| self.playbook.score(lead).score)
     }
 
     /// The scores from the last `score_all`/`evaluate_all`, for the checksum.
     pub fn scores(&self) -> Vec<i32> {
         self.scores.clone()
+    }
+}
+
+impl PeerBench {
+    /// Lead `i` as JS numbers it; none past the end.
+    fn lead(&self, i: u32) -> Option<&Submission> {
+        self.leads.get(usize::try_from(i).ok()?)
     }
 }
